@@ -1,0 +1,4 @@
+# A shim for tools that still call setup.py; everything lives in setup.cfg.
+from setuptools import setup
+
+setup()

@@ -1,0 +1,654 @@
+"""Every differentiable op: the forward formula and its derivative side by side.
+
+Each op is a `Function` (autograd.py). `forward` gets plain NumPy arrays; `backward` gets the
+gradient of the output (`gy`, d loss / d y) and returns the gradient of each input: the chain
+rule, one link at a time, the same deltas the notes derive by hand.
+
+`backward` is written only with NumPy operators, array methods and NumPy functions that a
+Tensor answers to too, so that with `create_graph=True` the very same lines run on Tensors
+and the backward pass is recorded (gradients of gradients).
+
+At the end: the same ops as functions, `tg.exp(x)`, `tg.concatenate([a, b])`, `tg.where(...)`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import Function
+from .tensor import Tensor, _operands, _plain_index, _wrap
+
+
+def unbroadcast(grad, shape):
+    """Sum a gradient back to `shape`, undoing NumPy broadcasting.
+
+    If b of shape (4,) was broadcast over a batch, (100, 4), every row used the same b, so
+    b's gradient is the sum over the rows.
+
+    >>> unbroadcast(np.ones((100, 4)), (4,))[:2]
+    array([100., 100.])
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+def _axes(axis, ndim):
+    """`axis` (None, an int or a tuple; negatives allowed) as a tuple of positive axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(a % ndim if ndim else a for a in axis)
+
+
+def _expand(grad, shape, axis, keepdims):
+    """The gradient of a reduction, copied back over the axes that were reduced (a view)."""
+    if not keepdims and grad.ndim != len(shape):
+        reduced = _axes(axis, len(shape))
+        grad = grad.reshape(tuple(1 if i in reduced else n for i, n in enumerate(shape)))
+    return np.broadcast_to(grad, shape)
+
+
+# ---- elementwise binary ops -----------------------------------------------------------------
+
+
+class _Elementwise(Function):
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        return (
+            f"{type(self).__name__.lower()}: shapes {a.shape} and {b.shape} cannot be broadcast "
+            f"together (NumPy lines shapes up from the right; each pair of sizes must be equal "
+            f"or one of them 1)"
+        )
+
+
+class Add(_Elementwise):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy, sa) if need_a else None,  # d(a + b)/da = 1
+                unbroadcast(gy, sb) if need_b else None)  # d(a + b)/db = 1
+
+
+class Sub(_Elementwise):
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy, sa) if need_a else None,  # d(a - b)/da = 1
+                unbroadcast(-gy, sb) if need_b else None)  # d(a - b)/db = -1
+
+
+class Mul(_Elementwise):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(gy * b, a.shape) if need_a else None,  # d(ab)/da = b
+                unbroadcast(gy * a, b.shape) if need_b else None)  # d(ab)/db = a
+
+
+class Div(_Elementwise):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        ga = gy / b
+        return (unbroadcast(ga, a.shape) if need_a else None,  # d(a/b)/da = 1/b
+                unbroadcast(-ga * a / b, b.shape) if need_b else None)  # d(a/b)/db = -a/b^2
+
+
+class Pow(_Elementwise):
+    def forward(self, a, b):
+        y = a**b
+        self.save_for_backward(a, b, y)
+        return y
+
+    def backward(self, gy):
+        a, b, y = self.saved
+        need_a, need_b = self.needs_input_grad
+        ga = unbroadcast(gy * b * a ** (b - 1), a.shape) if need_a else None  # d a^b/da = b a^(b-1)
+        gb = unbroadcast(gy * y * np.log(a), b.shape) if need_b else None  # d a^b/db = a^b ln a
+        return ga, gb
+
+
+class MatMul(Function):
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the usual x @ W: dL/dx = gy W^T, dL/dW = x^T gy
+            return (gy @ b.T if need_a else None), (a.T @ gy if need_b else None)
+        # 1-d operands act as a row (left) or a column (right); batch axes broadcast.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        gy2 = gy.reshape(gy.shape[:-1] + (1,) + gy.shape[-1:]) if a.ndim == 1 else gy
+        gy2 = gy2.reshape(gy2.shape + (1,)) if b.ndim == 1 else gy2
+        ga = unbroadcast(gy2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape) if need_a else None
+        gb = unbroadcast(a2.swapaxes(-1, -2) @ gy2, b2.shape).reshape(b.shape) if need_b else None
+        return ga, gb
+
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        if a.ndim == 0 or b.ndim == 0:
+            return f"matmul: shapes {a.shape} and {b.shape}: @ needs at least 1-d operands; use * for scalars"
+        inner_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        if a.shape[-1] != inner_b:
+            return (
+                f"matmul: shapes {a.shape} and {b.shape} do not fit: the left's last axis has "
+                f"{a.shape[-1]} elements but the right's {'second-to-last' if b.ndim >= 2 else 'only'} "
+                f"axis has {inner_b} (in a @ b they must be equal)"
+            )
+        return f"matmul: shapes {a.shape} and {b.shape}: batch axes cannot be broadcast together"
+
+
+# ---- elementwise unary ops ------------------------------------------------------------------
+
+
+class Neg(Function):
+    def forward(self, x):
+        return -x
+
+    def backward(self, gy):
+        return -gy
+
+
+class Exp(Function):
+    def forward(self, x):
+        y = np.exp(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * y  # d e^x = e^x
+
+
+class Log(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.log(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy / x  # d ln x = 1 / x
+
+
+class Sqrt(Function):
+    def forward(self, x):
+        y = np.sqrt(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy / (2.0 * y)  # d sqrt(x) = 1 / (2 sqrt(x))
+
+
+class Abs(Function):
+    def forward(self, x):
+        self.save_for_backward(np.sign(x))
+        return np.abs(x)
+
+    def backward(self, gy):
+        (sign,) = self.saved
+        return gy * sign  # d |x| = sign(x), 0 at 0
+
+
+class Sin(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.sin(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return gy * np.cos(x)  # d sin = cos
+
+
+class Cos(Function):
+    def forward(self, x):
+        self.save_for_backward(x)
+        return np.cos(x)
+
+    def backward(self, gy):
+        (x,) = self.saved
+        return -gy * np.sin(x)  # d cos = -sin
+
+
+class Sigmoid(Function):
+    def forward(self, x):
+        y = 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), and never overflows
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * y * (1.0 - y)  # d sigmoid = y (1 - y)
+
+
+class Tanh(Function):
+    def forward(self, x):
+        y = np.tanh(x)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy * (1.0 - y * y)  # d tanh = 1 - y^2
+
+
+class ReLU(Function):
+    def forward(self, x):
+        positive = x > 0
+        self.save_for_backward(positive)
+        return x * positive
+
+    def backward(self, gy):
+        (positive,) = self.saved
+        return gy * positive  # d relu = 1 where x > 0, else 0 (0 at x = 0 too)
+
+
+class Clip(Function):
+    def __init__(self, lo=None, hi=None):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        inside = np.ones(x.shape, bool)
+        if self.lo is not None:
+            inside &= x >= self.lo
+        if self.hi is not None:
+            inside &= x <= self.hi
+        self.save_for_backward(inside)
+        return np.clip(x, self.lo, self.hi)
+
+    def backward(self, gy):
+        (inside,) = self.saved
+        return gy * inside  # 1 where lo <= x <= hi, 0 where the value was cut
+
+
+class Cast(Function):
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, x):
+        self.input_dtype = x.dtype
+        return x.astype(self.dtype)
+
+    def backward(self, gy):
+        return gy.astype(self.input_dtype)
+
+
+# ---- reductions -----------------------------------------------------------------------------
+
+
+class Sum(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.sum(axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, gy):
+        return _expand(gy, self.input_shape, self.axis, self.keepdims)  # d sum / d x_i = 1
+
+
+class Mean(Function):
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        y = x.mean(axis=self.axis, keepdims=self.keepdims)
+        self.count = x.size // max(y.size, 1)
+        return y
+
+    def backward(self, gy):
+        # d mean / d x_i = 1 / n
+        return _expand(gy / self.count, self.input_shape, self.axis, self.keepdims)
+
+
+class Max(Function):
+    pick = staticmethod(np.max)
+
+    def __init__(self, axis=None, keepdims=False):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        y = self.pick(x, axis=self.axis, keepdims=True)
+        winners = x == y
+        # Tied elements share the gradient equally (their weights sum to 1).
+        self.save_for_backward(winners / winners.sum(axis=self.axis, keepdims=True, dtype=x.dtype))
+        if self.keepdims:
+            return y
+        reduced = _axes(self.axis, x.ndim)
+        return y.reshape(tuple(n for i, n in enumerate(y.shape) if i not in reduced))
+
+    def backward(self, gy):
+        (weights,) = self.saved
+        return _expand(gy, self.input_shape, self.axis, self.keepdims) * weights
+
+
+class Min(Max):
+    pick = staticmethod(np.min)
+
+
+class Softmax(Function):
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        e = np.exp(x - x.max(axis=self.axis, keepdims=True))  # shifting by the max avoids overflow
+        y = e / e.sum(axis=self.axis, keepdims=True)
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        gx = y * gy
+        gx -= y * gx.sum(axis=self.axis, keepdims=True)  # dx_i = y_i (gy_i - sum_j gy_j y_j)
+        return gx
+
+
+class LogSoftmax(Function):
+    def __init__(self, axis=-1):
+        self.axis = axis
+
+    def forward(self, x):
+        shifted = x - x.max(axis=self.axis, keepdims=True)
+        y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))  # log-sum-exp
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, gy):
+        (y,) = self.saved
+        return gy - np.exp(y) * gy.sum(axis=self.axis, keepdims=True)  # dx = gy - softmax sum(gy)
+
+
+# ---- shape ops: they move numbers around, so backward moves gradients back ------------------
+
+
+class Reshape(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.input_shape)
+
+    def explain_error(self, arrays, error):
+        (x,) = arrays
+        return f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {self.shape}"
+
+
+class Transpose(Function):
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return gy.transpose()
+        return gy.transpose(tuple(np.argsort(self.axes)))  # the inverse permutation
+
+
+class BroadcastTo(Function):
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.input_shape)
+
+
+def _is_basic(index) -> bool:
+    """True for slices, ints, None and ...: such an index selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+class GetItem(Function):
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x[self.index]
+
+    def backward(self, gy):
+        return scatter_add(gy, self.index, self.input_shape)  # each picked element gets its gy
+
+    def explain_error(self, arrays, error):
+        return f"indexing a tensor of shape {arrays[0].shape}: {error}"
+
+
+class ScatterAdd(Function):
+    """The adjoint of x[index]: zeros of `shape`, with the values added in at `index`.
+
+    Repeated indices add up (x[[0, 0]] uses x[0] twice, so x[0] gets both gradients).
+    """
+
+    def __init__(self, index, shape):
+        self.index, self.shape = index, shape
+
+    def forward(self, values):
+        out = np.zeros(self.shape, values.dtype)
+        if _is_basic(self.index) or getattr(self.index, "dtype", None) == bool:
+            out[self.index] = values
+        else:
+            np.add.at(out, self.index, values)
+        return out
+
+    def backward(self, gy):
+        return gy[self.index]
+
+
+def scatter_add(values, index, shape):
+    """ScatterAdd on an array (plain backward) or on a Tensor (recorded backward)."""
+    if isinstance(values, Tensor):
+        return ScatterAdd.apply(values, index=index, shape=shape)
+    return ScatterAdd(index, shape).forward(values)
+
+
+class Concatenate(Function):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *arrays):
+        self.ends = np.cumsum([a.shape[self.axis] for a in arrays])
+        return np.concatenate(arrays, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        starts = [0, *self.ends[:-1]]
+        return tuple(
+            gy[(slice(None),) * axis + (slice(int(s), int(e)),)] if need else None
+            for s, e, need in zip(starts, self.ends, self.needs_input_grad)
+        )
+
+    def explain_error(self, arrays, error):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        return f"concatenate along axis {self.axis}: shapes {shapes} do not fit: {error}"
+
+
+class Stack(Function):
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *arrays):
+        return np.stack(arrays, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        return tuple(
+            gy[(slice(None),) * axis + (i,)] if need else None
+            for i, need in enumerate(self.needs_input_grad)
+        )
+
+    def explain_error(self, arrays, error):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        return f"stack: all tensors need the same shape, got {shapes}"
+
+
+class Where(_Elementwise):
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return np.where(self.condition, a, b)
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(np.where(self.condition, gy, 0), sa) if need_a else None,
+                unbroadcast(np.where(self.condition, 0, gy), sb) if need_b else None)
+
+
+# ---- the ops as functions: tg.exp(x), tg.concatenate([a, b]), ... --------------------------
+
+
+def _tensor(x) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def exp(x):
+    return Exp.apply(_tensor(x))
+
+
+def log(x):
+    return Log.apply(_tensor(x))
+
+
+def sqrt(x):
+    return Sqrt.apply(_tensor(x))
+
+
+def abs(x):  # noqa: A001  (tg.abs, like np.abs)
+    return Abs.apply(_tensor(x))
+
+
+def sin(x):
+    return Sin.apply(_tensor(x))
+
+
+def cos(x):
+    return Cos.apply(_tensor(x))
+
+
+def sigmoid(x):
+    return Sigmoid.apply(_tensor(x))
+
+
+def tanh(x):
+    return Tanh.apply(_tensor(x))
+
+
+def relu(x):
+    return ReLU.apply(_tensor(x))
+
+
+def softmax(x, axis=-1):
+    return Softmax.apply(_tensor(x), axis=axis)
+
+
+def log_softmax(x, axis=-1):
+    return LogSoftmax.apply(_tensor(x), axis=axis)
+
+
+def matmul(a, b):
+    return MatMul.apply(*_operands(_tensor(a), b))
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001
+    return _tensor(x).sum(axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    return _tensor(x).mean(axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return _tensor(x).max(axis=axis, keepdims=keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return _tensor(x).min(axis=axis, keepdims=keepdims)
+
+
+def clip(x, lo, hi):
+    return _tensor(x).clip(lo, hi)
+
+
+def reshape(x, *shape):
+    return _tensor(x).reshape(*shape)
+
+
+def transpose(x, *axes):
+    return _tensor(x).transpose(*axes)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    x = _tensor(x)
+    return x if x.shape == shape else BroadcastTo.apply(x, shape=shape)
+
+
+def _same_dtype(tensors):
+    tensors = [_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("need at least one tensor")
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if floats:
+        dtype = np.result_type(*floats)
+        tensors = [t if t.dtype == dtype else _wrap(t.data.astype(dtype)) for t in tensors]
+    return tensors
+
+
+def concatenate(tensors, axis=0):
+    """Join tensors along an existing axis (np.concatenate); gradients are split back."""
+    return Concatenate.apply(*_same_dtype(tensors), axis=axis)
+
+
+def stack(tensors, axis=0):
+    """Join same-shaped tensors along a new axis (np.stack)."""
+    return Stack.apply(*_same_dtype(tensors), axis=axis)
+
+
+def where(condition, a, b):
+    """Elements of `a` where `condition` holds, else of `b`; each side gets its gradient."""
+    condition = np.asarray(_plain_index(condition), dtype=bool)
+    a, b = _operands(_tensor(a), b)
+    return Where.apply(a, b, condition=condition)

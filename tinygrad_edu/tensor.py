@@ -1,0 +1,528 @@
+"""Tensor: a NumPy array that remembers the op that made it.
+
+>>> import numpy as np
+>>> import tinygrad_edu as tg
+>>> x = tg.Tensor([[0.0, 0.0, 1.0]])
+>>> W = tg.Tensor(np.ones((3, 4)), requires_grad=True, name="W1")
+>>> y = (x @ W).sigmoid().sum()
+>>> y.backward()
+>>> W.grad.shape
+(3, 4)
+
+Every operator and method here only wraps its inputs and calls an op from ops.py; the maths
+lives there, next to its derivative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import autograd
+from .random import generator
+
+_default_dtype = np.dtype(np.float32)
+
+
+def set_default_dtype(dtype) -> None:
+    """Set the float dtype that Python floats and factories get (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"the default dtype must be a float dtype such as np.float64, not {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype() -> np.dtype:
+    """The float dtype that Python floats and factories get."""
+    return _default_dtype
+
+
+def as_array(data, dtype=None) -> np.ndarray:
+    """The ndarray a Tensor will hold, following the dtype rules of the SPEC.
+
+    NumPy arrays and scalars keep their dtype; Python floats (and lists of them) get the
+    default float dtype; Python ints stay integers (int64); other data is a TypeError.
+    """
+    if isinstance(data, np.ndarray):
+        array = data
+    elif isinstance(data, Tensor):
+        array = data.data
+    elif isinstance(data, np.generic):
+        array = np.asarray(data)
+    else:
+        try:
+            array = np.asarray(data)
+        except (ValueError, TypeError) as error:
+            raise TypeError(f"Tensor data must be numbers or nested lists of numbers: {error}") from None
+        if array.dtype == np.float64:
+            array = array.astype(_default_dtype, copy=False)
+        elif array.dtype.kind in "iu" and array.dtype != np.int64:
+            array = array.astype(np.int64)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor data must be numbers (bool, int or float), got dtype {array.dtype}"
+            + (" (a list of Tensors? use tg.stack)" if array.dtype == object else "")
+        )
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    return array
+
+
+def _shape(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+class Tensor:
+    """An n-dimensional array with a gradient.
+
+    Tensor(data, requires_grad=False, dtype=None, name=None): `data` is an ndarray, a nested
+    list, a Python number or a Tensor (its array is shared, not copied). Only float tensors
+    can require grad.
+    """
+
+    __slots__ = ("data", "grad", "name", "_requires_grad", "_ctx", "__weakref__")
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self.name = name
+        self._ctx = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    # ---- attributes ------------------------------------------------------------------------
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if value and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"only float tensors can require grad, this one is {self.data.dtype} "
+                f"(integers are labels and indices); use dtype=np.float32 or .astype(np.float32)"
+            )
+        if not value and self._ctx is not None:
+            raise RuntimeError(
+                "requires_grad can only be switched off on a leaf tensor; use .detach() "
+                "for a copy outside the graph"
+            )
+        self._requires_grad = bool(value)
+
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user (not by an op): they collect `.grad`."""
+        return self._ctx is None
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def numpy(self) -> np.ndarray:
+        """The ndarray itself (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The Python number in a one-element tensor."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with exactly one element; this one has shape "
+                f"{self.data.shape} ({self.data.size} elements)"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def detach(self) -> Tensor:
+        """The same array, outside the graph (no grad, no history)."""
+        return _wrap(self.data)
+
+    def backward(self, grad=None, retain_graph=False, create_graph=False) -> None:
+        """Add d self / d leaf into the `.grad` of every leaf that requires grad."""
+        autograd.backward(self, grad, retain_graph, create_graph)
+
+    # ---- Python protocol -------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extras = []
+        if self.data.dtype != _default_dtype and self.data.dtype != np.int64:
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"op={type(self._ctx).__name__}")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        if self.name is not None:
+            extras.append(f"name={self.name!r}")
+        return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    __hash__ = object.__hash__  # __eq__ compares elements, but tensors stay usable as keys
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
+                f"use (t).numpy().any() or .all()"
+            )
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __array__(self, dtype=None, copy=None):
+        # np.asarray(t) and plotting libraries see the values; np.* functions on Tensors go
+        # through __array_ufunc__/__array_function__ below and stay in the graph.
+        if dtype is None:
+            return self.data
+        return self.data.astype(dtype, copy=False)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _interop.array_function(func, args, kwargs)
+
+    # ---- arithmetic (NumPy broadcasting; Python numbers on either side) ---------------------
+
+    def __add__(self, other):
+        return _ops.Add.apply(*_operands(self, other))
+
+    def __radd__(self, other):
+        a, b = _operands(self, other)
+        return _ops.Add.apply(b, a)
+
+    def __sub__(self, other):
+        return _ops.Sub.apply(*_operands(self, other))
+
+    def __rsub__(self, other):
+        a, b = _operands(self, other)
+        return _ops.Sub.apply(b, a)
+
+    def __mul__(self, other):
+        return _ops.Mul.apply(*_operands(self, other))
+
+    def __rmul__(self, other):
+        a, b = _operands(self, other)
+        return _ops.Mul.apply(b, a)
+
+    def __truediv__(self, other):
+        return _ops.Div.apply(*_operands(self, other, division=True))
+
+    def __rtruediv__(self, other):
+        a, b = _operands(self, other, division=True)
+        return _ops.Div.apply(b, a)
+
+    def __pow__(self, other):
+        return _ops.Pow.apply(*_operands(self, other))
+
+    def __rpow__(self, other):
+        a, b = _operands(self, other)
+        return _ops.Pow.apply(b, a)
+
+    def __matmul__(self, other):
+        return _ops.MatMul.apply(*_operands(self, other))
+
+    def __rmatmul__(self, other):
+        a, b = _operands(self, other)
+        return _ops.MatMul.apply(b, a)
+
+    def __neg__(self):
+        return _ops.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    # In place (`t += 1`): only outside recording. Inside, a tensor that requires grad is
+    # an error (it would corrupt the graph), and any other tensor gets a new result.
+    def _in_place(self, other, ufunc):
+        if autograd.is_grad_enabled():
+            if self._requires_grad:
+                what = f"'{self.name}'" if self.name else f"of shape {self.data.shape}"
+                raise RuntimeError(
+                    f"in-place update of a tensor {what} that requires grad while recording: "
+                    f"it would change values the graph needs. Update parameters inside "
+                    f"`with tg.no_grad():` (as optimizers do), or write `w = w - ...`"
+                )
+            return NotImplemented  # Python then falls back to the ordinary operator
+        a, b = _operands(self, other)
+        ufunc(self.data, b.data, out=self.data, casting="same_kind")
+        return self
+
+    def __iadd__(self, other):
+        return self._in_place(other, np.add)
+
+    def __isub__(self, other):
+        return self._in_place(other, np.subtract)
+
+    def __imul__(self, other):
+        return self._in_place(other, np.multiply)
+
+    def __itruediv__(self, other):
+        return self._in_place(other, np.divide)
+
+    # ---- comparisons: plain boolean tensors, outside the graph ------------------------------
+
+    def _compare(self, other, ufunc):
+        try:
+            a, b = _operands(self, other)
+        except TypeError:
+            return NotImplemented
+        try:
+            return _wrap(ufunc(a.data, b.data))
+        except ValueError as error:
+            raise ValueError(
+                f"{ufunc.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together"
+            ) from error
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    # ---- indexing --------------------------------------------------------------------------
+
+    def __getitem__(self, index):
+        return _ops.GetItem.apply(self, index=_plain_index(index))
+
+    def __setitem__(self, index, value):
+        if self._requires_grad or self._ctx is not None:
+            raise RuntimeError(
+                "item assignment on a tensor in the graph would change values its gradients "
+                "need; build a new tensor (tg.where, tg.concatenate) or assign to t.data"
+            )
+        self.data[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
+
+    # ---- ops as methods --------------------------------------------------------------------
+
+    def sum(self, axis=None, keepdims=False) -> Tensor:
+        return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False) -> Tensor:
+        return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False) -> Tensor:
+        """Largest element(s); the gradient is shared equally between tied maxima."""
+        return _ops.Max.apply(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False) -> Tensor:
+        """Smallest element(s); the gradient is shared equally between tied minima."""
+        return _ops.Min.apply(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None) -> np.ndarray:
+        """Index of the largest element (a plain array: indices have no gradient)."""
+        return self.data.argmax(axis=axis)
+
+    def argmin(self, axis=None) -> np.ndarray:
+        return self.data.argmin(axis=axis)
+
+    def exp(self) -> Tensor:
+        return _ops.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return _ops.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return _ops.Sqrt.apply(self)
+
+    def abs(self) -> Tensor:
+        return _ops.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return _ops.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return _ops.Cos.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return _ops.Sigmoid.apply(self)
+
+    def tanh(self) -> Tensor:
+        return _ops.Tanh.apply(self)
+
+    def relu(self) -> Tensor:
+        """max(x, 0); its gradient at exactly 0 is 0."""
+        return _ops.ReLU.apply(self)
+
+    def softmax(self, axis=-1) -> Tensor:
+        return _ops.Softmax.apply(self, axis=axis)
+
+    def log_softmax(self, axis=-1) -> Tensor:
+        return _ops.LogSoftmax.apply(self, axis=axis)
+
+    def matmul(self, other) -> Tensor:
+        return self @ other
+
+    def pow(self, exponent) -> Tensor:
+        return self**exponent
+
+    def clip(self, lo, hi) -> Tensor:
+        """Values limited to [lo, hi] (None for no limit); gradient 1 inside, 0 outside."""
+        return _ops.Clip.apply(self, lo=lo, hi=hi)
+
+    def reshape(self, *shape) -> Tensor:
+        return _ops.Reshape.apply(self, shape=_shape(shape))
+
+    def transpose(self, *axes) -> Tensor:
+        """Permute the axes as NumPy does: no axes reverses them all, `.T` likewise."""
+        return _ops.Transpose.apply(self, axes=_shape(axes) or None)
+
+    def swapaxes(self, axis1, axis2) -> Tensor:
+        axes = list(range(self.data.ndim))
+        axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
+        return _ops.Transpose.apply(self, axes=tuple(axes))
+
+    def flatten(self, start_axis=0) -> Tensor:
+        """Merge the axes from `start_axis` on into one (`nn.Flatten` keeps axis 0)."""
+        return self.reshape(self.data.shape[:start_axis] + (-1,))
+
+    def astype(self, dtype) -> Tensor:
+        """The values in another dtype; the gradient is cast back."""
+        return _ops.Cast.apply(self, dtype=np.dtype(dtype))
+
+    # ---- factories -------------------------------------------------------------------------
+
+    @classmethod
+    def zeros(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
+        return cls(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad=requires_grad)
+
+    @classmethod
+    def ones(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
+        return cls(np.ones(_shape(shape), dtype or _default_dtype), requires_grad=requires_grad)
+
+    @classmethod
+    def randn(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
+        """Standard normal samples from the seeded generator (tg.manual_seed)."""
+        data = generator().standard_normal(_shape(shape)).astype(dtype or _default_dtype)
+        return cls(data, requires_grad=requires_grad)
+
+    @classmethod
+    def rand(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
+        """Uniform samples in [0, 1) from the seeded generator."""
+        data = generator().random(_shape(shape)).astype(dtype or _default_dtype)
+        return cls(data, requires_grad=requires_grad)
+
+    @classmethod
+    def uniform(cls, *shape, low=-1.0, high=1.0, requires_grad=False, dtype=None) -> Tensor:
+        """Uniform samples in [low, high) from the seeded generator."""
+        data = generator().uniform(low, high, _shape(shape)).astype(dtype or _default_dtype)
+        return cls(data, requires_grad=requires_grad)
+
+    @classmethod
+    def arange(cls, start, stop=None, step=1, requires_grad=False, dtype=None) -> Tensor:
+        """Like np.arange: integers stay int64, a float argument gives the default float."""
+        if stop is None:
+            start, stop = 0, start
+        if dtype is None:
+            ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
+            dtype = np.int64 if ints else _default_dtype
+        return cls(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
+
+    @classmethod
+    def eye(cls, n, m=None, requires_grad=False, dtype=None) -> Tensor:
+        return cls(np.eye(n, m, dtype=dtype or _default_dtype), requires_grad=requires_grad)
+
+
+def _wrap(array) -> Tensor:
+    """A constant tensor around `array`, without the checks of Tensor() (internal, fast)."""
+    t = Tensor.__new__(Tensor)
+    t.data = array
+    t.grad = None
+    t.name = None
+    t._requires_grad = False
+    t._ctx = None
+    return t
+
+
+def _constant(value, like: Tensor) -> Tensor:
+    # A Python number takes the dtype of the tensor it meets (as in PyTorch), so that
+    # `x * 2.0` keeps float32 and `labels + 1` stays an integer.
+    kind = like.data.dtype.kind
+    if type(value) is float:
+        return _wrap(np.array(value, like.data.dtype if kind == "f" else _default_dtype))
+    if type(value) is int:
+        return _wrap(np.array(value, like.data.dtype if kind in "fiu" else np.int64))
+    return Tensor(value)
+
+
+def _operands(a: Tensor, b, division=False):
+    """Both operands of a binary op as Tensors whose dtypes do not drift.
+
+    An integer or bool tensor meeting a float one takes the float's dtype (labels never turn
+    float32 activations into float64); dividing two integer tensors gives the default float.
+    """
+    if not isinstance(b, Tensor):
+        b = _constant(b, a)
+    da = a.data.dtype
+    db = b.data.dtype
+    if da is db and not (division and da.kind != "f"):
+        return a, b
+    fa, fb = da.kind == "f", db.kind == "f"
+    if fa and not fb:
+        b = _wrap(b.data.astype(da))
+    elif fb and not fa:
+        a = _wrap(a.data.astype(db))
+    elif division and not fa:
+        a = _wrap(a.data.astype(_default_dtype))
+        b = _wrap(b.data.astype(_default_dtype))
+    return a, b
+
+
+def _plain_index(index):
+    """An index with any Tensors in it replaced by their arrays (indices carry no grad)."""
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, tuple):
+        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+from . import interop as _interop  # noqa: E402  (both modules use Tensor, defined above)
+from . import ops as _ops  # noqa: E402
