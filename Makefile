@@ -31,7 +31,6 @@ bench: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(PY) -m pip install ruff
 	$(PY) -m ruff check tinygrad_edu tests demos benchmarks docs
-	$(PY) -m ruff format --check tinygrad_edu tests demos benchmarks docs
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info demos/output

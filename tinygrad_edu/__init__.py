@@ -13,8 +13,7 @@ This file is the public API and nothing else; docs/concepts.md explains how it w
 """
 
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck, numerical_gradient
-from .ops import (
+from .functions import (
     abs,
     broadcast_to,
     clip,
@@ -37,9 +36,10 @@ from .ops import (
     sum,
     tanh,
     transpose,
-    unbroadcast,
     where,
 )
+from .gradcheck import GradcheckError, gradcheck, numerical_gradient
+from .ops import unbroadcast
 from .random import manual_seed
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 

@@ -19,7 +19,6 @@ import threading
 
 import numpy as np
 
-
 # --------------------------------------------------------------------------------------------
 # Grad mode: a switch per thread, so that one thread's `no_grad()` never changes another's.
 
@@ -163,8 +162,8 @@ class Function:
         ctx.saved = ()
         try:
             y = ctx.forward(*arrays)
-        except ValueError as error:
-            raise ValueError(ctx.explain_error(arrays, error)) from None
+        except (ValueError, IndexError) as error:  # NumPy's words, plus the op and shapes
+            raise type(error)(ctx.explain_error(arrays, error)) from None
         if type(y) is not np.ndarray:
             y = ctx._as_output_array(y)
         out = Tensor.__new__(Tensor)
@@ -285,7 +284,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 grads[key] = parent_grad if earlier is None else earlier + parent_grad
             if not retain_graph:
                 ctx.saved = None  # frees the saved arrays and marks the op as used
-                ctx.inputs = ()
     finally:
         _grad_mode.enabled = previous_mode
     return captured

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ops
+from . import functions as ops
 from .tensor import Tensor, _wrap
 
 
@@ -85,7 +85,10 @@ def _reject(name, unsupported):
 
 def _on_data(function):
     # Functions that only read values or shapes: answer with plain NumPy results.
-    return lambda a, *args, **kwargs: function(a.data if isinstance(a, Tensor) else a, *args, **kwargs)
+    def call(a, *args, **kwargs):
+        return function(a.data if isinstance(a, Tensor) else a, *args, **kwargs)
+
+    return call
 
 
 FUNCTIONS = {

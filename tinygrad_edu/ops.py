@@ -8,7 +8,7 @@ rule, one link at a time, the same deltas the notes derive by hand.
 Tensor answers to too, so that with `create_graph=True` the very same lines run on Tensors
 and the backward pass is recorded (gradients of gradients).
 
-At the end: the same ops as functions, `tg.exp(x)`, `tg.concatenate([a, b])`, `tg.where(...)`.
+The same ops as functions (`tg.exp(x)`, `tg.concatenate([a, b])`) are in functions.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import Function
-from .tensor import Tensor, _operands, _plain_index, _wrap
+from .tensor import Tensor
 
 
 def unbroadcast(grad, shape):
@@ -154,13 +154,15 @@ class MatMul(Function):
     def explain_error(self, arrays, error):
         a, b = arrays
         if a.ndim == 0 or b.ndim == 0:
-            return f"matmul: shapes {a.shape} and {b.shape}: @ needs at least 1-d operands; use * for scalars"
+            return (f"matmul: shapes {a.shape} and {b.shape}: @ needs operands with at least "
+                    f"one axis; use * to multiply by a scalar")
         inner_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        which = "second-to-last" if b.ndim >= 2 else "only"
         if a.shape[-1] != inner_b:
             return (
                 f"matmul: shapes {a.shape} and {b.shape} do not fit: the left's last axis has "
-                f"{a.shape[-1]} elements but the right's {'second-to-last' if b.ndim >= 2 else 'only'} "
-                f"axis has {inner_b} (in a @ b they must be equal)"
+                f"{a.shape[-1]} elements but the right's {which} axis has {inner_b} "
+                f"(in a @ b they must be equal)"
             )
         return f"matmul: shapes {a.shape} and {b.shape}: batch axes cannot be broadcast together"
 
@@ -405,7 +407,8 @@ class Reshape(Function):
 
     def explain_error(self, arrays, error):
         (x,) = arrays
-        return f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {self.shape}"
+        return (f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into {self.shape}")
 
 
 class Transpose(Function):
@@ -465,7 +468,7 @@ class ScatterAdd(Function):
 
     def forward(self, values):
         out = np.zeros(self.shape, values.dtype)
-        if _is_basic(self.index) or getattr(self.index, "dtype", None) == bool:
+        if _is_basic(self.index) or getattr(self.index, "dtype", None) == np.bool_:
             out[self.index] = values
         else:
             np.add.at(out, self.index, values)
@@ -535,120 +538,3 @@ class Where(_Elementwise):
         sa, sb = self.shapes
         return (unbroadcast(np.where(self.condition, gy, 0), sa) if need_a else None,
                 unbroadcast(np.where(self.condition, 0, gy), sb) if need_b else None)
-
-
-# ---- the ops as functions: tg.exp(x), tg.concatenate([a, b]), ... --------------------------
-
-
-def _tensor(x) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def exp(x):
-    return Exp.apply(_tensor(x))
-
-
-def log(x):
-    return Log.apply(_tensor(x))
-
-
-def sqrt(x):
-    return Sqrt.apply(_tensor(x))
-
-
-def abs(x):  # noqa: A001  (tg.abs, like np.abs)
-    return Abs.apply(_tensor(x))
-
-
-def sin(x):
-    return Sin.apply(_tensor(x))
-
-
-def cos(x):
-    return Cos.apply(_tensor(x))
-
-
-def sigmoid(x):
-    return Sigmoid.apply(_tensor(x))
-
-
-def tanh(x):
-    return Tanh.apply(_tensor(x))
-
-
-def relu(x):
-    return ReLU.apply(_tensor(x))
-
-
-def softmax(x, axis=-1):
-    return Softmax.apply(_tensor(x), axis=axis)
-
-
-def log_softmax(x, axis=-1):
-    return LogSoftmax.apply(_tensor(x), axis=axis)
-
-
-def matmul(a, b):
-    return MatMul.apply(*_operands(_tensor(a), b))
-
-
-def sum(x, axis=None, keepdims=False):  # noqa: A001
-    return _tensor(x).sum(axis=axis, keepdims=keepdims)
-
-
-def mean(x, axis=None, keepdims=False):
-    return _tensor(x).mean(axis=axis, keepdims=keepdims)
-
-
-def max(x, axis=None, keepdims=False):  # noqa: A001
-    return _tensor(x).max(axis=axis, keepdims=keepdims)
-
-
-def min(x, axis=None, keepdims=False):  # noqa: A001
-    return _tensor(x).min(axis=axis, keepdims=keepdims)
-
-
-def clip(x, lo, hi):
-    return _tensor(x).clip(lo, hi)
-
-
-def reshape(x, *shape):
-    return _tensor(x).reshape(*shape)
-
-
-def transpose(x, *axes):
-    return _tensor(x).transpose(*axes)
-
-
-def broadcast_to(x, shape):
-    shape = tuple(shape)
-    x = _tensor(x)
-    return x if x.shape == shape else BroadcastTo.apply(x, shape=shape)
-
-
-def _same_dtype(tensors):
-    tensors = [_tensor(t) for t in tensors]
-    if not tensors:
-        raise ValueError("need at least one tensor")
-    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
-    if floats:
-        dtype = np.result_type(*floats)
-        tensors = [t if t.dtype == dtype else _wrap(t.data.astype(dtype)) for t in tensors]
-    return tensors
-
-
-def concatenate(tensors, axis=0):
-    """Join tensors along an existing axis (np.concatenate); gradients are split back."""
-    return Concatenate.apply(*_same_dtype(tensors), axis=axis)
-
-
-def stack(tensors, axis=0):
-    """Join same-shaped tensors along a new axis (np.stack)."""
-    return Stack.apply(*_same_dtype(tensors), axis=axis)
-
-
-def where(condition, a, b):
-    """Elements of `a` where `condition` holds, else of `b`; each side gets its gradient."""
-    condition = np.asarray(_plain_index(condition), dtype=bool)
-    a, b = _operands(_tensor(a), b)
-    return Where.apply(a, b, condition=condition)

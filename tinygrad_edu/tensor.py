@@ -50,10 +50,16 @@ def as_array(data, dtype=None) -> np.ndarray:
     elif isinstance(data, np.generic):
         array = np.asarray(data)
     else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+            raise TypeError(
+                "Tensor() of a list of Tensors would copy their values out of the graph (a list "
+                "of Tensors? use tg.stack(tensors) to keep the graph)"
+            )
         try:
             array = np.asarray(data)
         except (ValueError, TypeError) as error:
-            raise TypeError(f"Tensor data must be numbers or nested lists of numbers: {error}") from None
+            raise TypeError(f"Tensor data must be numbers or nested lists of numbers: {error}") \
+                from None
         if array.dtype == np.float64:
             array = array.astype(_default_dtype, copy=False)
         elif array.dtype.kind in "iu" and array.dtype != np.int64:
@@ -61,7 +67,6 @@ def as_array(data, dtype=None) -> np.ndarray:
     if array.dtype.kind not in "biuf":
         raise TypeError(
             f"Tensor data must be numbers (bool, int or float), got dtype {array.dtype}"
-            + (" (a list of Tensors? use tg.stack)" if array.dtype == object else "")
         )
     if dtype is not None:
         array = array.astype(dtype, copy=False)
@@ -192,7 +197,7 @@ class Tensor:
         if self.data.size != 1:
             raise ValueError(
                 f"the truth value of a tensor with {self.data.size} elements is ambiguous; "
-                f"use (t).numpy().any() or .all()"
+                f"use t.numpy().any() or t.numpy().all()"
             )
         return bool(self.data)
 
@@ -265,11 +270,12 @@ class Tensor:
     def __pos__(self):
         return self
 
-    # In place (`t += 1`): only outside recording. Inside, a tensor that requires grad is
-    # an error (it would corrupt the graph), and any other tensor gets a new result.
+    # In place (`t += 1`) only outside recording. While recording, a parameter (a leaf that
+    # requires grad) is an error, since its old values may be needed by backward; any other
+    # tensor gets a new result, as for Python numbers (the graph keeps the old one).
     def _in_place(self, other, ufunc):
         if autograd.is_grad_enabled():
-            if self._requires_grad:
+            if self._requires_grad and self._ctx is None:
                 what = f"'{self.name}'" if self.name else f"of shape {self.data.shape}"
                 raise RuntimeError(
                     f"in-place update of a tensor {what} that requires grad while recording: "

@@ -1,0 +1,477 @@
+"""The backward engine: accumulation, order, graph lifetime, higher order, grad mode, errors."""
+
+import gc
+import threading
+import weakref
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor
+
+
+def f64(value, requires_grad=True, name=None):
+    return Tensor(np.asarray(value, dtype=np.float64), requires_grad=requires_grad, name=name)
+
+
+# ---- accumulation ---------------------------------------------------------------------------
+
+
+def test_a_node_used_twice_gets_both_paths():
+    a = f64(3.0)
+    (a + a).backward()
+    assert a.grad.item() == 2.0
+    b = f64(3.0)
+    (b * b).backward()  # d b^2 = 2b
+    assert b.grad.item() == 6.0
+
+
+def test_diamond_adds_up_both_branches():
+    x = f64(2.0)
+    shared = x * 3.0
+    left, right = shared.exp(), shared * shared
+    (left + right).backward()
+    expected = 3.0 * np.exp(6.0) + 2 * 6.0 * 3.0
+    assert np.isclose(x.grad.item(), expected)
+
+
+def test_backward_accumulates_across_calls_until_grad_is_reset():
+    w = f64([1.0, 2.0])
+    (w * 3.0).sum().backward()
+    (w * 3.0).sum().backward()
+    assert np.array_equal(w.grad.numpy(), [6.0, 6.0])
+    w.grad = None
+    (w * 3.0).sum().backward()
+    assert np.array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
+def test_leaf_gradients_never_share_memory():
+    a, b = f64([1.0, 2.0]), f64([3.0, 4.0])
+    (a + b).sum().backward()  # Add hands the same gradient array to both inputs
+    a.grad.numpy()[0] = 100.0
+    assert b.grad.numpy()[0] == 1.0
+    assert a.grad.numpy().flags.writeable and b.grad.numpy().flags.writeable
+
+
+def test_chain_of_100000_ops_needs_no_recursion():
+    x = f64(1.0)
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0 + 0.0
+    y.backward()
+    assert x.grad.item() == 1.0
+
+
+def test_wide_graph_of_10000_branches():
+    x = f64(np.ones(3))
+    total = x * 0.0
+    for i in range(10_000):
+        total = total + x * float(i % 3)
+    total.sum().backward()
+    assert np.array_equal(x.grad.numpy(), np.full(3, sum(i % 3 for i in range(10_000))))
+
+
+def test_topological_order_puts_inputs_before_outputs():
+    x = f64(1.0)
+    a = x * 2.0
+    b = a + x
+    c = b * a
+    order = tg.autograd.topological_order([c])
+    position = {id(t): i for i, t in enumerate(order)}
+    for t in order:
+        if t._ctx is not None:
+            for parent in t._ctx.inputs:
+                if parent.requires_grad:
+                    assert position[id(parent)] < position[id(t)]
+    assert order[-1] is c and order[0] is x
+
+
+# ---- what requires grad ---------------------------------------------------------------------
+
+
+def test_only_tensors_that_require_grad_get_gradients():
+    data = f64([1.0, 2.0], requires_grad=False)
+    w = f64([3.0, 4.0])
+    (data * w).sum().backward()
+    assert data.grad is None
+    assert np.array_equal(w.grad.numpy(), [1.0, 2.0])
+
+
+def test_data_inputs_cost_no_backward_work():
+    calls = []
+
+    class Recorder(tg.Function):
+        def forward(self, x):
+            return x.copy()
+
+        def backward(self, grad_output):
+            calls.append(grad_output.shape)
+            return grad_output
+
+    data = Recorder.apply(f64(np.ones((4, 3)), requires_grad=False))
+    w = f64(np.ones((3, 2)))
+    (data @ w).sum().backward()
+    assert calls == []  # the branch with no parameter is never visited
+    assert not data.requires_grad
+
+
+def test_matmul_skips_the_gradient_of_a_data_input(monkeypatch):
+    x = f64(np.ones((5, 3)), requires_grad=False)
+    w = f64(np.ones((3, 2)))
+    y = x @ w
+    assert y._ctx.needs_input_grad == [False, True]
+    grads = y._ctx.backward(np.ones((5, 2)))
+    assert grads[0] is None and grads[1].shape == (3, 2)
+
+
+def test_integer_tensors_cannot_require_grad():
+    with pytest.raises(TypeError, match="only float tensors can require grad, this one is int64"):
+        Tensor([1, 2, 3], requires_grad=True)
+    labels = Tensor([1, 2])
+    with pytest.raises(TypeError, match="only float tensors can require grad"):
+        labels.requires_grad = True
+
+
+# ---- errors ---------------------------------------------------------------------------------
+
+
+def test_backward_twice_is_a_clear_error():
+    w = f64([1.0, 2.0])
+    loss = (w.sigmoid() * w).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time.*"
+                       "retain_graph=True"):
+        loss.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    w = f64([1.0, 2.0])
+    loss = (w.sigmoid() * w).sum()
+    loss.backward(retain_graph=True)
+    first = w.grad.numpy().copy()
+    loss.backward()
+    assert np.allclose(w.grad.numpy(), 2 * first)
+
+
+def test_backward_of_a_non_scalar_needs_grad_and_names_the_shape():
+    w = f64(np.ones((3, 4)))
+    y = w * 2.0
+    with pytest.raises(RuntimeError, match=r"tensor of shape \(3, 4\) needs grad="):
+        y.backward()
+    y.backward(grad=np.full((3, 4), 0.5))
+    assert np.allclose(w.grad.numpy(), 1.0)
+
+
+def test_backward_grad_of_the_wrong_shape_is_an_error():
+    y = f64(np.ones(3)) * 2.0
+    with pytest.raises(ValueError, match=r"grad has shape \(2,\) but the output has shape \(3,\)"):
+        y.backward(grad=np.ones(2))
+
+
+def test_backward_on_a_tensor_without_grad_is_an_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        (f64([1.0], requires_grad=False) * 2.0).sum().backward()
+    w = f64([1.0])
+    with tg.no_grad():
+        loss = (w * 2.0).sum()
+    with pytest.raises(RuntimeError, match="tg.no_grad"):
+        loss.backward()
+
+
+def test_shape_mismatch_names_the_op_and_both_shapes():
+    a, b = f64(np.ones((2, 3))), f64(np.ones((4,)))
+    with pytest.raises(ValueError, match=r"add: shapes \(2, 3\) and \(4,\) cannot be broadcast"):
+        a + b
+    with pytest.raises(ValueError, match=r"mul: shapes \(2, 3\) and \(4,\)"):
+        a * b
+    w = f64(np.ones((4, 5)))
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3\) and \(4, 5\) do not fit: the "
+                       r"left's last axis has 3 elements but the right's second-to-last axis "
+                       r"has 4"):
+        a @ w
+    with pytest.raises(ValueError, match=r"matmul: shapes \(\) and \(4, 5\)"):
+        f64(2.0) @ w
+    with pytest.raises(ValueError, match=r"reshape: cannot reshape a tensor of shape \(2, 3\) "
+                       r"\(6 elements\) into \(4,\)"):
+        a.reshape(4)
+    with pytest.raises(ValueError, match=r"concatenate along axis 0: shapes \(2, 3\), \(4,\)"):
+        tg.concatenate([a, b])
+    with pytest.raises(ValueError, match=r"stack: all tensors need the same shape"):
+        tg.stack([a, b])
+
+
+def test_the_error_is_raised_where_the_mistake_is_made():
+    a, b = f64(np.ones((2, 3))), f64(np.ones((4,)))
+    with pytest.raises(ValueError) as info:
+        a + b
+    # The last frame of user code in the traceback is this test's line, not the engine's.
+    frames = [entry for entry in info.traceback if "tinygrad_edu" not in str(entry.path)]
+    assert frames[-1].path.name == "test_autograd.py"
+
+
+def test_a_custom_function_returning_the_wrong_number_of_gradients():
+    class Broken(tg.Function):
+        def forward(self, a, b):
+            return a + b
+
+        def backward(self, grad_output):
+            return grad_output
+
+    with pytest.raises(RuntimeError, match="Broken.backward returned 1 gradient.* for 2 input"):
+        Broken.apply(f64(1.0), f64(2.0)).backward()
+
+
+def test_a_custom_function_without_backward():
+    class ForwardOnly(tg.Function):
+        def forward(self, x):
+            return x * 2
+
+    with pytest.raises(NotImplementedError, match="ForwardOnly must define backward"):
+        ForwardOnly.apply(f64(1.0)).backward()
+
+
+# ---- graph lifetime -------------------------------------------------------------------------
+
+
+def test_saved_arrays_are_released_after_backward():
+    w = f64(np.ones(3))
+    hidden = w.sigmoid()
+    loss = hidden.sum()
+    assert hidden._ctx.saved != ()
+    loss.backward()
+    assert hidden._ctx.saved is None
+
+
+def test_a_graph_dies_by_reference_counting_alone():
+    gc.collect()
+    gc.disable()
+    try:
+        w = f64(np.ones((3, 3)))
+        x = f64(np.ones((2, 3)), requires_grad=False)
+        loss = ((x @ w).sigmoid() * 2.0).log_softmax().sum()
+        probes = [weakref.ref(loss), weakref.ref(loss._ctx), weakref.ref(loss._ctx.inputs[0])]
+        loss.backward()
+        del loss
+        assert all(probe() is None for probe in probes)
+
+        y = (x @ w).tanh().sum()  # without backward too
+        probe = weakref.ref(y._ctx)
+        del y
+        assert probe() is None
+    finally:
+        gc.enable()
+
+
+def test_a_deep_graph_is_freed_without_recursion_limits():
+    x = f64(1.0)
+    y = x
+    for _ in range(200_000):
+        y = y + 1.0
+    probe = weakref.ref(y._ctx)
+    del y
+    assert probe() is None
+
+
+# ---- higher order ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "f, d1, d2",
+    [
+        (lambda x: x**3, lambda x: 3 * x**2, lambda x: 6 * x),
+        (lambda x: x.sin(), np.cos, lambda x: -np.sin(x)),
+        (lambda x: x.exp(), np.exp, np.exp),
+        (lambda x: x.log(), lambda x: 1 / x, lambda x: -1 / x**2),
+        (lambda x: x.tanh(), lambda x: 1 - np.tanh(x) ** 2,
+         lambda x: -2 * np.tanh(x) * (1 - np.tanh(x) ** 2)),
+        (lambda x: x.sigmoid(), lambda x: _sig(x) * (1 - _sig(x)),
+         lambda x: _sig(x) * (1 - _sig(x)) * (1 - 2 * _sig(x))),
+        (lambda x: 1.0 / x, lambda x: -1 / x**2, lambda x: 2 / x**3),
+        (lambda x: x.sqrt(), lambda x: 0.5 / np.sqrt(x), lambda x: -0.25 * x**-1.5),
+    ],
+    ids=["cube", "sin", "exp", "log", "tanh", "sigmoid", "reciprocal", "sqrt"],
+)
+def test_second_derivatives_match_closed_forms(f, d1, d2):
+    values = np.array([0.3, 1.2, 2.5])
+    x = f64(values)
+    (first,) = tg.grad(f(x).sum(), x, create_graph=True)
+    assert np.allclose(first.numpy(), d1(values))
+    (second,) = tg.grad(first.sum(), x)
+    assert np.allclose(second.numpy(), d2(values))
+
+
+def _sig(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def test_third_derivative():
+    x = f64(2.0)
+    (d1,) = tg.grad(x**4, x, create_graph=True)
+    (d2,) = tg.grad(d1, x, create_graph=True)
+    (d3,) = tg.grad(d2, x)
+    assert (d1.item(), d2.item(), d3.item()) == (32.0, 48.0, 48.0)
+
+
+def test_backward_with_create_graph_fills_grad_with_a_differentiable_tensor():
+    x = f64(3.0)
+    (x**3).backward(create_graph=True)
+    assert x.grad.item() == 27.0
+    assert x.grad.requires_grad
+    (second,) = tg.grad(x.grad, x)
+    assert second.item() == 18.0
+
+
+def test_mixed_partials_of_two_inputs():
+    x, y = f64(1.5), f64(-0.5)
+    (dx,) = tg.grad(x * x * y + y.exp(), x, create_graph=True)  # 2xy
+    dxdy, = tg.grad(dx, y)  # 2x
+    assert np.isclose(dxdy.item(), 3.0)
+
+
+# ---- tg.grad --------------------------------------------------------------------------------
+
+
+def test_grad_returns_gradients_without_touching_dot_grad():
+    w, b = f64([1.0, 2.0]), f64(0.5)
+    loss = ((w * 3.0).sum() + b) ** 2
+    gw, gb = tg.grad(loss, [w, b])
+    assert w.grad is None and b.grad is None
+    assert np.allclose(gw.numpy(), 2 * 9.5 * 3.0) and np.isclose(gb.item(), 19.0)
+
+
+def test_grad_of_an_intermediate_tensor():
+    x = f64([1.0, 2.0])
+    hidden = x * 2.0
+    loss = (hidden**2).sum()
+    (g_hidden,) = tg.grad(loss, hidden)
+    assert np.allclose(g_hidden.numpy(), 2 * hidden.numpy())
+
+
+def test_grad_with_grad_outputs_and_several_outputs():
+    x = f64([1.0, 2.0])
+    a, b = x * 2.0, x**2
+    (g,) = tg.grad([a, b], x, grad_outputs=[np.ones(2), np.array([1.0, 10.0])])
+    assert np.allclose(g.numpy(), [2 + 2 * 1, 2 + 10 * 4])
+
+
+def test_grad_errors():
+    x, unused = f64(1.0), f64(2.0)
+    y = x * 2.0
+    with pytest.raises(RuntimeError, match="input 1 .* was not used"):
+        tg.grad(y, [x, unused], retain_graph=True)
+    assert tg.grad(y, [x, unused], allow_unused=True, retain_graph=True)[1] is None
+    with pytest.raises(RuntimeError, match="input 0 does not require grad"):
+        tg.grad(y, f64(1.0, requires_grad=False))
+    with pytest.raises(ValueError, match="2 grad_outputs for 1 outputs"):
+        tg.grad(y, x, grad_outputs=[None, None])
+
+
+# ---- grad mode ------------------------------------------------------------------------------
+
+
+def test_no_grad_records_nothing_and_restores_the_mode():
+    w = f64([1.0])
+    with tg.no_grad():
+        y = w * 2.0
+        with tg.enable_grad():
+            z = w * 2.0
+        assert not tg.is_grad_enabled()
+    assert tg.is_grad_enabled()
+    assert not y.requires_grad and y._ctx is None
+    assert z.requires_grad and z._ctx is not None
+
+
+def test_no_grad_as_a_decorator_restores_the_mode_after_an_exception():
+    @tg.no_grad()
+    def evaluate(w):
+        assert not tg.is_grad_enabled()
+        raise KeyError("boom")
+
+    with pytest.raises(KeyError):
+        evaluate(f64(1.0))
+    assert tg.is_grad_enabled()
+
+
+def test_grad_mode_is_thread_local():
+    seen = {}
+    inside = threading.Event()
+    done = threading.Event()
+
+    def other_thread():
+        seen["start"] = tg.is_grad_enabled()
+        inside.wait()
+        seen["while main is in no_grad"] = tg.is_grad_enabled()
+        seen["requires_grad"] = (f64(1.0) * 2.0).requires_grad
+        done.set()
+
+    thread = threading.Thread(target=other_thread)
+    thread.start()
+    with tg.no_grad():
+        inside.set()
+        done.wait(5)
+        assert not tg.is_grad_enabled()
+    thread.join()
+    assert seen == {"start": True, "while main is in no_grad": True, "requires_grad": True}
+
+
+# ---- custom functions -----------------------------------------------------------------------
+
+
+class UserSigmoid(tg.Function):
+    def forward(self, x):
+        y = 1.0 / (1.0 + np.exp(-x))
+        self.save_for_backward(y)
+        return y
+
+    def backward(self, grad_output):
+        (y,) = self.saved
+        return grad_output * y * (1.0 - y)
+
+
+def test_a_user_written_op_works_with_gradcheck_and_create_graph():
+    x = f64([-1.0, 0.0, 2.0])
+    assert tg.gradcheck(UserSigmoid.apply, x)
+    (first,) = tg.grad(UserSigmoid.apply(x).sum(), x, create_graph=True)
+    (second,) = tg.grad(first.sum(), x)
+    s = _sig(x.numpy())
+    assert np.allclose(second.numpy(), s * (1 - s) * (1 - 2 * s))
+
+
+def test_a_user_written_op_matches_the_builtin():
+    x = f64(np.linspace(-3, 3, 7))
+    UserSigmoid.apply(x).sum().backward()
+    mine = x.grad.numpy()
+    x.grad = None
+    x.sigmoid().sum().backward()
+    assert np.allclose(mine, x.grad.numpy())
+
+
+# ---- dtypes ---------------------------------------------------------------------------------
+
+
+def test_float32_parameters_get_float32_gradients():
+    w = Tensor(np.ones((3, 2), np.float32), requires_grad=True)
+    x = Tensor(np.ones((4, 3)))  # float64 data
+    labels = Tensor(np.array([0, 1, 1, 0]))
+    loss = ((x @ w).sum(axis=1) * labels).sum()
+    loss.backward()
+    assert w.grad.dtype == np.float32
+
+
+def test_integer_labels_never_promote_to_float64():
+    logits = Tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    labels = Tensor(np.array([0, 2, 1, 0]))
+    picked = logits.log_softmax()[np.arange(4), labels] * labels
+    assert picked.dtype == np.float32
+    picked.sum().backward()
+    assert logits.grad.dtype == np.float32
+
+
+def test_python_numbers_keep_the_tensor_dtype():
+    x = Tensor(np.ones(3, np.float32), requires_grad=True)
+    for y in [x * 2.0, 2.0 * x, x + 1, x / 3, 1.0 - x, x**2, 2.0**x]:
+        assert y.dtype == np.float32
+    assert (Tensor([1, 2]) + 1).dtype == np.int64
+    assert (Tensor([1, 2]) * 0.5).dtype == np.float32
+    assert (Tensor([1, 2]) / Tensor([2, 2])).dtype == np.float32
