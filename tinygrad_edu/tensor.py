@@ -431,47 +431,51 @@ class Tensor:
         """The values in another dtype; the gradient is cast back."""
         return _ops.Cast.apply(self, dtype=np.dtype(dtype))
 
-    # ---- factories -------------------------------------------------------------------------
+    # ---- factories (each also takes requires_grad=, dtype= and name=) ----------------------
 
     @classmethod
-    def zeros(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
-        return cls(np.zeros(_shape(shape), dtype or _default_dtype), requires_grad=requires_grad)
+    def _made(cls, array, dtype, requires_grad, name) -> Tensor:
+        return cls(array.astype(dtype or _default_dtype, copy=False),
+                   requires_grad=requires_grad, name=name)
 
     @classmethod
-    def ones(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
-        return cls(np.ones(_shape(shape), dtype or _default_dtype), requires_grad=requires_grad)
+    def zeros(cls, *shape, requires_grad=False, dtype=None, name=None) -> Tensor:
+        return cls._made(np.zeros(_shape(shape)), dtype, requires_grad, name)
 
     @classmethod
-    def randn(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
+    def ones(cls, *shape, requires_grad=False, dtype=None, name=None) -> Tensor:
+        return cls._made(np.ones(_shape(shape)), dtype, requires_grad, name)
+
+    @classmethod
+    def randn(cls, *shape, requires_grad=False, dtype=None, name=None) -> Tensor:
         """Standard normal samples from the seeded generator (tg.manual_seed)."""
-        data = generator().standard_normal(_shape(shape)).astype(dtype or _default_dtype)
-        return cls(data, requires_grad=requires_grad)
+        return cls._made(generator().standard_normal(_shape(shape)), dtype, requires_grad, name)
 
     @classmethod
-    def rand(cls, *shape, requires_grad=False, dtype=None) -> Tensor:
+    def rand(cls, *shape, requires_grad=False, dtype=None, name=None) -> Tensor:
         """Uniform samples in [0, 1) from the seeded generator."""
-        data = generator().random(_shape(shape)).astype(dtype or _default_dtype)
-        return cls(data, requires_grad=requires_grad)
+        return cls._made(generator().random(_shape(shape)), dtype, requires_grad, name)
 
     @classmethod
-    def uniform(cls, *shape, low=-1.0, high=1.0, requires_grad=False, dtype=None) -> Tensor:
+    def uniform(cls, *shape, low=-1.0, high=1.0, requires_grad=False, dtype=None,
+                name=None) -> Tensor:
         """Uniform samples in [low, high) from the seeded generator."""
-        data = generator().uniform(low, high, _shape(shape)).astype(dtype or _default_dtype)
-        return cls(data, requires_grad=requires_grad)
+        samples = generator().uniform(low, high, _shape(shape))
+        return cls._made(samples, dtype, requires_grad, name)
 
     @classmethod
-    def arange(cls, start, stop=None, step=1, requires_grad=False, dtype=None) -> Tensor:
+    def arange(cls, start, stop=None, step=1, requires_grad=False, dtype=None,
+               name=None) -> Tensor:
         """Like np.arange: integers stay int64, a float argument gives the default float."""
         if stop is None:
             start, stop = 0, start
-        if dtype is None:
-            ints = all(isinstance(v, (int, np.integer)) for v in (start, stop, step))
-            dtype = np.int64 if ints else _default_dtype
-        return cls(np.arange(start, stop, step, dtype=dtype), requires_grad=requires_grad)
+        if dtype is None and all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
+            dtype = np.int64
+        return cls._made(np.arange(start, stop, step), dtype, requires_grad, name)
 
     @classmethod
-    def eye(cls, n, m=None, requires_grad=False, dtype=None) -> Tensor:
-        return cls(np.eye(n, m, dtype=dtype or _default_dtype), requires_grad=requires_grad)
+    def eye(cls, n, m=None, requires_grad=False, dtype=None, name=None) -> Tensor:
+        return cls._made(np.eye(n, m), dtype, requires_grad, name)
 
 
 def _wrap(array) -> Tensor:
