@@ -1,0 +1,631 @@
+"""Draw the graph that autograd recorded: tensors as boxes, ops as ellipses, data flowing down.
+
+>>> import numpy as np
+>>> import tinygrad_edu as tg
+>>> import tinygrad_edu.viz
+>>> W = tg.Tensor(np.ones((3, 4)), requires_grad=True, name="W1")
+>>> x = tg.Tensor(np.ones((2, 3)), name="x")
+>>> loss = (x @ W).sigmoid().mean()
+>>> drawing = tg.viz.draw_graph(loss)
+>>> drawing.nodes_drawn          # x, W1, MatMul, its output, Sigmoid, its output, Mean, loss
+8
+>>> "W1" in drawing.source
+True
+
+`draw_graph` only builds DOT source (pure Python). Turning it into a picture needs a `dot`
+program; `find_renderer` looks for one (the `graphviz-pure` binary that pip installs with
+this package, or a system Graphviz), and `save_graph` / `GraphDrawing.pipe` / Jupyter run it.
+docs/visualization.md has the legend and the details.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import graphviz
+import numpy as np
+
+from .tensor import Tensor
+
+__all__ = [
+    "DEFAULT_MAX_NODES",
+    "GraphDrawing",
+    "PdfNeedsSystemGraphviz",
+    "RenderError",
+    "Renderer",
+    "RendererNotFound",
+    "draw_graph",
+    "find_renderer",
+    "render_source",
+    "save_graph",
+    "script_directories",
+]
+
+DEFAULT_MAX_NODES = 500  # beyond this a layout takes long and nobody can read it anyway
+SMALL_ARRAY = 16  # arrays up to this many elements are printed in full
+
+RENDERER_ENV_VAR = "TINYGRAD_EDU_DOT"
+PURE_RENDERER = "graphviz-pure"
+SYSTEM_RENDERER = "dot"
+
+RENDERED_FORMATS = ("svg", "png", "pdf", "json")
+SOURCE_FORMATS = ("dot", "gv")  # the DOT text itself: written without any renderer
+
+# The legend (docs/visualization.md shows it). Each kind of node also gets an SVG class.
+_FONT = "Helvetica"
+_VALUE_FONT = "Courier"
+_TENSOR_STYLE = {
+    "parameter": {"fillcolor": "#ffe0b2", "color": "#e08a00"},
+    "input": {"fillcolor": "#d6e9ff", "color": "#3d7cc9"},
+    "constant": {"fillcolor": "#f2f2f2", "color": "#9e9e9e", "fontsize": "9"},
+    "intermediate": {"fillcolor": "#ffffff", "color": "#555555"},
+    "output": {"fillcolor": "#c8f0c8", "color": "#2e8b2e", "penwidth": "2"},
+}
+_OP_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#e8e8e8", "color": "#777777"}
+_NOTE_STYLE = {"shape": "note", "style": "filled", "fillcolor": "#fff8dc", "color": "#b8a000"}
+_GRAD_COLOUR = "#b00020"
+_LEFT_BREAK = '<br align="left"/>'
+_VALUE_COLOUR = "#333333"
+
+# Op attributes worth showing under the op's name (`Sum axis=1`); others are internal state.
+_OP_OPTIONS = ("axis", "axes", "keepdims", "shape", "index", "lo", "hi", "dtype")
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+
+
+class RendererNotFound(RuntimeError):
+    """No program to turn DOT source into a picture: the message lists what was tried."""
+
+
+class PdfNeedsSystemGraphviz(RendererNotFound):
+    """PDF was asked for, but only graphviz-pure (which writes no PDF) is available."""
+
+
+class RenderError(RuntimeError):
+    """The renderer ran and failed; the message carries what it wrote on stderr."""
+
+
+# --------------------------------------------------------------------------------------------
+# The drawing
+
+
+class GraphDrawing(graphviz.Digraph):
+    """A `graphviz.Digraph` that renders through `find_renderer` instead of calling `dot`.
+
+    The graphviz package runs a program called `dot`, which a pip-only install does not have;
+    here `.pipe()`, `.render()` and Jupyter's `_repr_mimebundle_()` use the resolver, so the
+    `graphviz-pure` binary installed with this package is enough.
+
+    Besides the Digraph API it tells how much of the graph it shows: `nodes_drawn` (tensor
+    and op nodes drawn) and `nodes_left_out` (how many were summarised away).
+    """
+
+    nodes_drawn = 0
+    nodes_left_out = 0
+
+    def pipe(
+        self,
+        format=None,
+        renderer=None,
+        formatter=None,
+        neato_no_op=None,
+        quiet=False,
+        *,
+        engine=None,
+        encoding=None,
+    ):
+        """The rendered picture as bytes (as str when `encoding` is given), SVG by default."""
+        if renderer or formatter or neato_no_op or engine not in (None, "dot"):
+            raise ValueError(
+                "GraphDrawing.pipe takes only format= and encoding=: the graph is always laid "
+                "out by dot"
+            )
+        data = render_source(self.source, format or self.format or "svg")
+        return data if encoding is None else data.decode(encoding)
+
+    def _repr_svg_(self):
+        # Jupyter's fallback when it does not ask for _repr_mimebundle_ (which the graphviz
+        # package defines, and which comes through pipe above as well).
+        return self.pipe(format="svg", encoding="utf-8")
+
+    def render(
+        self,
+        filename=None,
+        directory=None,
+        view=False,
+        cleanup=False,
+        format=None,
+        *,
+        outfile=None,
+        quiet=False,
+        quiet_view=False,
+        **unsupported,
+    ):
+        """Like `graphviz.Digraph.render`, through the resolver; returns the rendered path.
+
+        With `outfile`, renders straight into it (format from its suffix). Otherwise saves the
+        DOT source as graphviz does (`filename`, default `<name>.gv`) and renders next to it
+        into `<source>.<format>`; `cleanup=True` removes the source afterwards. `quiet` is
+        accepted for `view()`: the renderer's messages are only shown when it fails.
+        """
+        if unsupported:
+            raise TypeError(f"GraphDrawing.render: unsupported options {sorted(unsupported)}")
+        source_path = None
+        if outfile is not None:
+            target = Path(directory or "", outfile)
+        else:
+            source_path = self.save(filename, directory=directory)
+            target = Path(f"{source_path}.{format or self.format or 'svg'}")
+        written = save_graph(self, target, format=format)
+        if cleanup and source_path is not None:
+            os.remove(source_path)
+        if view or quiet_view:
+            self._view(str(written), format=_format_of(written, format), quiet=quiet_view)
+        return str(written)
+
+
+def draw_graph(
+    tensor, show_values=False, show_grads=False, rankdir="TB", max_nodes=DEFAULT_MAX_NODES
+) -> GraphDrawing:
+    """The recorded graph that produced `tensor`, as a `GraphDrawing` (a `graphviz.Digraph`).
+
+    Tensors are boxes (name, shape, dtype), ops are ellipses; data flows along the arrows.
+    Colours tell parameters, data inputs, constants and the output apart (see
+    docs/visualization.md). `show_values` / `show_grads` print each tensor's values / `.grad`
+    (up to 16 elements in full, larger arrays as min/mean/max). A graph of more than
+    `max_nodes` nodes is cut: the nodes nearest the output are drawn, and a note says how
+    many were left out.
+
+    >>> import tinygrad_edu as tg
+    >>> import tinygrad_edu.viz
+    >>> x = tg.Tensor([1.0, 2.0], requires_grad=True, name="x")
+    >>> drawing = tg.viz.draw_graph((x * 3.0).sum(), show_values=True)
+    >>> drawing.nodes_drawn, drawing.nodes_left_out
+    (6, 0)
+    """
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"draw_graph needs a Tensor, got {type(tensor).__name__}")
+    if rankdir not in ("TB", "LR", "BT", "RL"):
+        raise ValueError(f"rankdir must be 'TB', 'LR', 'BT' or 'RL', not {rankdir!r}")
+    if max_nodes < 2:
+        raise ValueError(f"max_nodes must be at least 2, not {max_nodes}")
+
+    nodes = _nodes_nearest_first(tensor)
+    left_out = 0
+    if len(nodes) > max_nodes:
+        left_out = len(nodes) - (max_nodes - 1)  # one place is kept for the note
+        nodes = nodes[: max_nodes - 1]
+    # Node ids are positions in that order, found through id(): unique like id() itself,
+    # but the same on every run, so a regenerated picture differs only where the graph does.
+    drawn = {id(node): f"n{position}" for position, node in enumerate(nodes)}
+
+    drawing = GraphDrawing(
+        name="tinygrad_edu",
+        format="svg",
+        graph_attr={"rankdir": rankdir, "fontname": _FONT, "ranksep": "0.35"},
+        node_attr={"fontname": _FONT, "fontsize": "11"},
+        edge_attr={"color": "#555555", "arrowsize": "0.7"},
+    )
+    parameter_class = _parameter_class()
+    cut_off = []  # drawn nodes with an input that was not drawn
+    for node in nodes:
+        node_id = drawn[id(node)]
+        if isinstance(node, Tensor):
+            kind = _tensor_kind(node, tensor, parameter_class)
+            drawing.node(node_id, **_tensor_node(node, kind, show_values, show_grads))
+            inputs = () if node._ctx is None else (node._ctx,)
+        else:
+            drawing.node(node_id, **_op_node(node))
+            inputs = _op_inputs(node)
+        for parent in inputs:
+            if id(parent) in drawn:
+                drawing.edge(drawn[id(parent)], node_id)
+        if any(id(parent) not in drawn for parent in inputs):
+            cut_off.append(node_id)
+    if left_out:
+        note = f"... {left_out} more nodes not drawn (graph too large to show in full)"
+        drawing.node("left_out", label=note, _attributes={"class": "note"}, **_NOTE_STYLE)
+        for node_id in cut_off:
+            drawing.edge("left_out", node_id, style="dashed", color="#b8a000")
+    drawing.nodes_drawn = len(nodes)
+    drawing.nodes_left_out = left_out
+    return drawing
+
+
+def _nodes_nearest_first(output):
+    """Every tensor and op that `output` depends on, breadth first from the output.
+
+    One pass over the graph, no recursion: the order lets a big graph be cut to the part
+    nearest the output, and the length is the graph's full size.
+    """
+    order = [output]  # also the queue: everything after `position` is still to be visited
+    seen = {id(output)}
+    position = 0
+    while position < len(order):
+        node = order[position]
+        position += 1
+        if isinstance(node, Tensor):
+            inputs = () if node._ctx is None else (node._ctx,)
+        else:
+            inputs = _op_inputs(node)
+        for parent in inputs:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                order.append(parent)
+    return order
+
+
+def _op_inputs(op):
+    return getattr(op, "inputs", ())
+
+
+def _parameter_class():
+    # Looked up when drawing, not at import: nn is built on top of the engine, and viz must
+    # not depend on the order the package imports its parts. Without nn, a leaf with
+    # requires_grad counts as a parameter on its own.
+    try:
+        from .nn import Parameter
+    except ImportError:
+        return None
+    return Parameter
+
+
+def _tensor_kind(t, output, parameter_class) -> str:
+    if t is output:
+        return "output"
+    if t._ctx is not None:
+        return "intermediate"
+    if t.requires_grad or (parameter_class is not None and isinstance(t, parameter_class)):
+        return "parameter"
+    if t.name is None and t.data.size == 1:
+        return "constant"  # a Python number in `x * 2.0`
+    return "input"
+
+
+def _tensor_node(t, kind, show_values, show_grads) -> dict:
+    style = "filled" if kind == "constant" else "filled,rounded"
+    if kind == "parameter" and not t.requires_grad:
+        style += ",dashed"  # a frozen parameter
+    lines = []
+    if t.name is not None:
+        lines.append(f"<b>{_escape(t.name)}</b>")
+    if kind == "constant":
+        lines.append(_escape(_format_number(t.data)))
+        lines.append(f'<font point-size="8">{t.dtype}</font>')
+    else:
+        lines.append(_escape(f"{t.shape} {t.dtype}"))
+        if show_values:
+            lines.append(_value_block(t.data, "data", _VALUE_COLOUR))
+    if show_grads and (t.grad is not None or (t.is_leaf and t.requires_grad)):
+        grad = None if t.grad is None else t.grad.data
+        lines.append(_value_block(grad, "grad", _GRAD_COLOUR))
+    attributes = {"class": f"tensor {kind}"}
+    return {
+        "label": _html_label(lines),
+        "shape": "box",
+        "style": style,
+        "_attributes": attributes,
+        **_TENSOR_STYLE[kind],
+    }
+
+
+def _op_node(op) -> dict:
+    lines = [f"<b>{_escape(type(op).__name__)}</b>"]
+    options = vars(op) if hasattr(op, "__dict__") else {}
+    shown = []
+    for key in _OP_OPTIONS:
+        value = options.get(key)
+        if value is None or (key == "keepdims" and value is False):
+            continue
+        text = _describe_index(value) if key == "index" else _describe_option(value)
+        shown.append(f"{key}={text}")
+    if shown:
+        lines.append('<font point-size="9">' + _escape(", ".join(shown)) + "</font>")
+    return {"label": _html_label(lines), "_attributes": {"class": "op"}, **_OP_STYLE}
+
+
+def _describe_option(value) -> str:
+    if isinstance(value, np.ndarray):
+        if value.size <= 8:
+            return np.array2string(value, separator=",")
+        return f"array{value.shape}"
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _describe_index(index) -> str:
+    """An index as it was written: `[:, 0]`, not `(slice(None, None, None), 0)`."""
+    parts = index if isinstance(index, tuple) else (index,)
+    written = []
+    for part in parts:
+        if isinstance(part, slice):
+            bounds = ["" if b is None else str(b) for b in (part.start, part.stop, part.step)]
+            written.append(":".join(bounds[:2] if part.step is None else bounds))
+        elif part is Ellipsis:
+            written.append("...")
+        else:
+            written.append(_describe_option(part))
+    text = "[" + ", ".join(written) + "]"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _value_block(array, title, colour) -> str:
+    """Values as left-aligned monospace lines in a smaller font, rows lined up under the first."""
+    text = "None" if array is None else _format_array(array)
+    indent = " " * len(f"{title}: ")
+    lines = f"{title}: {text}".split("\n")
+    body = "".join(
+        _escape(line if i == 0 else indent + line) + _LEFT_BREAK for i, line in enumerate(lines)
+    )
+    return f'<font face="{_VALUE_FONT}" point-size="9" color="{colour}">{body}</font>'
+
+
+def _html_label(lines) -> str:
+    # Centred lines are separated by <br/>; value blocks already end their own lines
+    # left-aligned, and one more break after them would leave an empty line.
+    label = ""
+    for line in lines:
+        if label and not label.endswith(_LEFT_BREAK + "</font>"):
+            label += "<br/>"
+        label += line
+    return "<" + label + ">"
+
+
+def _format_array(array) -> str:
+    if array.size == 0:
+        return "(empty)"
+    if array.size <= SMALL_ARRAY:
+        return np.array2string(array, precision=4, suppress_small=True, max_line_width=60)
+    values = array.astype(np.float64) if array.dtype.kind == "b" else array
+    with np.errstate(all="ignore"):  # nan and inf are shown, not warned about
+        low, mean, high = values.min(), values.mean(), values.max()
+    return f"{array.shape} min {low:.4g} mean {mean:.4g} max {high:.4g}"
+
+
+def _format_number(array) -> str:
+    value = array.reshape(-1)[0]
+    if array.dtype.kind == "f" and np.isfinite(value):
+        if value != 0 and not 1e-4 <= abs(value) < 1e6:
+            return np.format_float_scientific(value, trim="-")
+        return np.format_float_positional(value, trim="0")  # 2.0, not 2. or 2.0000001
+    return str(value.item())
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Finding a renderer
+
+
+@dataclass(frozen=True)
+class Renderer:
+    """A program that reads DOT on stdin and writes a picture: `executable -Tsvg`."""
+
+    executable: str
+    found_by: str  # how it was found, for messages
+
+    @property
+    def is_graphviz_pure(self) -> bool:
+        return Path(self.executable).name.lower().startswith(PURE_RENDERER)
+
+    def writes(self, format: str) -> bool:
+        return not (format == "pdf" and self.is_graphviz_pure)
+
+
+def script_directories() -> list:
+    """Where this interpreter's console scripts live: an unactivated venv's bin/ is not on PATH.
+
+    sysconfig's answer is the install location; the interpreter's own folder covers a venv run
+    through a symlink, where the two can differ.
+    """
+    folders = []
+    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
+        if folder and folder not in folders:
+            folders.append(folder)
+    return folders
+
+
+def find_renderer(format=None) -> Renderer:
+    """The renderer to use, searched in this order.
+
+    1. `$TINYGRAD_EDU_DOT`: an explicit path (or command name); used as it is.
+    2. `graphviz-pure` on PATH.
+    3. `graphviz-pure` in this interpreter's scripts folder (`script_directories()`).
+    4. A system Graphviz `dot` on PATH.
+
+    For `format="pdf"`, graphviz-pure (which writes no PDF) is passed over for a system `dot`.
+    Raises `RendererNotFound` listing what was tried and the command that fixes it.
+
+    >>> renderer = find_renderer()
+    >>> renderer.found_by in ("$TINYGRAD_EDU_DOT", "graphviz-pure on PATH",
+    ...                       "graphviz-pure in the scripts folder", "dot on PATH")
+    True
+    """
+    explicit = os.environ.get(RENDERER_ENV_VAR, "")
+    if explicit:
+        found = shutil.which(explicit)
+        if found is None:
+            raise RendererNotFound(
+                f"${RENDERER_ENV_VAR} is set to {explicit!r}, which is not an executable "
+                f"program. Point it at graphviz-pure or Graphviz's dot, or unset it to let "
+                f"tinygrad_edu search PATH."
+            )
+        renderer = Renderer(found, f"${RENDERER_ENV_VAR}")
+        if not renderer.writes(format or "svg"):
+            raise PdfNeedsSystemGraphviz(_pdf_message(renderer))
+        return renderer
+
+    tried = [f"${RENDERER_ENV_VAR}: not set"]
+    passed_over = None  # a graphviz-pure found while looking for a PDF writer
+    candidates = [(PURE_RENDERER, None, "graphviz-pure on PATH")]
+    candidates += [
+        (PURE_RENDERER, folder, "graphviz-pure in the scripts folder")
+        for folder in script_directories()
+    ]
+    candidates.append((SYSTEM_RENDERER, None, "dot on PATH"))
+    for program, folder, how in candidates:
+        found = shutil.which(program, path=folder)
+        where = f"in {folder}" if folder else "on PATH"
+        if found is None:
+            tried.append(f"{program} {where}: not found")
+            continue
+        renderer = Renderer(found, how)
+        if renderer.writes(format or "svg"):
+            return renderer
+        tried.append(f"{program} {where}: {found} (cannot write {format.upper()})")
+        passed_over = passed_over or renderer
+    if passed_over is not None:
+        raise PdfNeedsSystemGraphviz(_pdf_message(passed_over))
+    raise RendererNotFound(
+        "no Graphviz renderer found to draw the graph. Tried:\n  - "
+        + "\n  - ".join(tried)
+        + f"\nFix it with:\n    {_interpreter()} -m pip install graphviz-pure\n"
+        + f"(or set ${RENDERER_ENV_VAR} to a dot program; saving as .dot needs no renderer)"
+    )
+
+
+def _pdf_message(renderer) -> str:
+    return (
+        f"PDF needs the system Graphviz `dot`, but the renderer found is graphviz-pure "
+        f"({renderer.executable}), which cannot write PDF. Install Graphviz "
+        f"(https://graphviz.org/download/, e.g. `apt install graphviz` or "
+        f"`brew install graphviz`), or save the graph as .svg or .png instead."
+    )
+
+
+def _interpreter() -> str:
+    return f'"{sys.executable}"' if " " in sys.executable else sys.executable
+
+
+def render_source(source, format="svg") -> bytes:
+    """Run the renderer from `find_renderer` on DOT `source` (str or bytes): `dot -Tformat`.
+
+    >>> render_source("digraph { a -> b }", "svg").startswith(b"<?xml")
+    True
+    """
+    format = format.lower()
+    if format not in RENDERED_FORMATS:
+        raise ValueError(
+            f"cannot render format {format!r}; choose one of {', '.join(RENDERED_FORMATS)} "
+            f"(or {', '.join(SOURCE_FORMATS)} for the DOT source through save_graph)"
+        )
+    renderer = find_renderer(format)
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    command = [renderer.executable, "-T" + format]
+    try:
+        done = subprocess.run(command, input=data, capture_output=True, check=False)
+    except OSError as error:
+        raise RenderError(
+            f"could not run the renderer {renderer.executable} (found by {renderer.found_by}): "
+            f"{error}"
+        ) from error
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip() or "(nothing on stderr)"
+        if format == "pdf" and "not recognized" in message:  # a graphviz-pure under another name
+            raise PdfNeedsSystemGraphviz(_pdf_message(renderer))
+        raise RenderError(
+            f"{renderer.executable} -T{format} failed with exit code {done.returncode} "
+            f"(renderer found by {renderer.found_by}):\n{message}"
+        )
+    if not done.stdout:
+        raise RenderError(f"{renderer.executable} -T{format} wrote nothing")
+    return done.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Saving
+
+
+def save_graph(tensor_or_digraph, path, format=None, **draw_options) -> Path:
+    """Draw (if given a Tensor) and write the graph to `path`; returns the path written.
+
+    The format comes from the suffix (`.svg`, `.png`, `.dot`, `.json`; `.pdf` with a system
+    Graphviz) unless `format` is given; `path` is used exactly as given. `.dot` is the DOT
+    source and needs no renderer. `draw_options` go to `draw_graph` (`show_grads=True`, ...).
+    The file is written whole or not at all: a failed render leaves an existing file as it was.
+
+    >>> import tempfile, pathlib
+    >>> import tinygrad_edu as tg
+    >>> import tinygrad_edu.viz
+    >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> tg.viz.save_graph((w * w).sum(), folder / "graph.svg").name
+    'graph.svg'
+    """
+    path = Path(path)
+    format = _format_of(path, format)
+    if isinstance(tensor_or_digraph, Tensor):
+        drawing = draw_graph(tensor_or_digraph, **draw_options)
+    elif hasattr(tensor_or_digraph, "source"):
+        if draw_options:
+            raise TypeError(
+                f"save_graph: drawing options {sorted(draw_options)} apply only to a Tensor; "
+                f"pass them to draw_graph instead"
+            )
+        drawing = tensor_or_digraph
+    else:
+        raise TypeError(
+            "save_graph needs a Tensor or a graphviz Digraph, got "
+            f"{type(tensor_or_digraph).__name__}"
+        )
+    if format in SOURCE_FORMATS:
+        data = drawing.source.encode("utf-8")
+    else:
+        data = render_source(drawing.source, format)
+    _write_atomically(path, data)
+    return path
+
+
+def _format_of(path, format) -> str:
+    if format is None:
+        format = Path(path).suffix.lstrip(".")
+        if not format:
+            raise ValueError(
+                f"cannot tell the format of {str(path)!r}: give the file a suffix such as .svg "
+                f"or pass format="
+            )
+    format = format.lower()
+    if format not in RENDERED_FORMATS + SOURCE_FORMATS:
+        raise ValueError(
+            f"unknown graph format {format!r}; choose one of "
+            f"{', '.join(RENDERED_FORMATS + SOURCE_FORMATS)}"
+        )
+    return format
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    # Write beside the target, then rename over it: readers see the old file or the new one,
+    # never half of one, and an error on the way leaves the old file untouched.
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"cannot save the graph to {path}: folder {folder} does not exist")
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
