@@ -87,6 +87,21 @@ def test_topological_order_puts_inputs_before_outputs():
     assert order[-1] is c and order[0] is x
 
 
+def test_retain_grad_keeps_the_delta_of_an_intermediate_tensor():
+    x = Tensor(np.array([[0.0, 1.0, 1.0]]))
+    W = f64([[0.5], [-0.3], [0.8]])
+    v = (x @ W).retain_grad()
+    y = v.sigmoid().retain_grad()
+    loss = 0.5 * ((1.0 - y) ** 2).sum()
+    loss.backward()
+    y_value = y.numpy()
+    assert np.allclose(y.grad.numpy(), y_value - 1.0)  # d loss / d y = -(d - y)
+    assert np.allclose(v.grad.numpy(), -(y_value * (1 - y_value) * (1.0 - y_value)))  # -delta
+    assert loss.grad is None  # not asked for
+    with pytest.raises(RuntimeError, match="retain_grad\\(\\) on a tensor that does not require"):
+        x.retain_grad()
+
+
 # ---- what requires grad ---------------------------------------------------------------------
 
 

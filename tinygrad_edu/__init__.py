@@ -12,7 +12,7 @@
 This file is the public API and nothing else; docs/concepts.md explains how it works.
 """
 
-from . import datasets, viz
+from . import data, datasets, nn, optim, viz
 from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
 from .functions import (
     abs,
@@ -47,9 +47,10 @@ from .tensor import Tensor, get_default_dtype, set_default_dtype
 __version__ = "0.1.0"
 
 __all__ = [
-    "datasets", "viz", "Function", "GradcheckError", "Tensor", "abs", "broadcast_to", "clip",
-    "concatenate", "cos", "enable_grad", "exp", "get_default_dtype", "grad", "gradcheck",
-    "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "max", "mean", "min",
-    "no_grad", "numerical_gradient", "relu", "reshape", "set_default_dtype", "sigmoid", "sin",
-    "softmax", "sqrt", "stack", "sum", "tanh", "transpose", "unbroadcast", "where",
+    "data", "datasets", "nn", "optim", "viz", "Function", "GradcheckError", "Tensor", "abs",
+    "broadcast_to", "clip", "concatenate", "cos", "enable_grad", "exp", "get_default_dtype",
+    "grad", "gradcheck", "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "max",
+    "mean", "min", "no_grad", "numerical_gradient", "relu", "reshape", "set_default_dtype",
+    "sigmoid", "sin", "softmax", "sqrt", "stack", "sum", "tanh", "transpose", "unbroadcast",
+    "where",
 ]

@@ -127,6 +127,7 @@ class Function:
     """
 
     __slots__ = ("inputs", "saved", "needs_input_grad", "__dict__")
+    retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -260,8 +261,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
             ctx = node._ctx
             if ctx is None:
                 if wanted is None:
-                    _accumulate_into_leaf(node, grad, create_graph, stored)
+                    _store_grad(node, grad, create_graph, stored)
                 continue
+            if ctx.retains_grad and wanted is None:
+                _store_grad(node, grad, create_graph, stored)
             if ctx.saved is None:
                 raise RuntimeError(_BACKWARD_TWICE.format(op=type(ctx).__name__))
             if create_graph:
@@ -314,7 +317,8 @@ def owned_array(grad, stored=None):
     return grad
 
 
-def _accumulate_into_leaf(leaf, grad, create_graph, stored):
+def _store_grad(leaf, grad, create_graph, stored):
+    """Add `grad` into `leaf.grad` (a leaf, or a tensor that called retain_grad())."""
     Tensor = _tensor_module.Tensor
     if create_graph:
         if grad.dtype != leaf.dtype:

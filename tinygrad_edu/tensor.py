@@ -163,6 +163,18 @@ class Tensor:
         """The same array, outside the graph (no grad, no history)."""
         return _wrap(self.data)
 
+    def retain_grad(self) -> Tensor:
+        """Keep this intermediate tensor's gradient in `.grad` at the next backward().
+
+        Leaves keep theirs anyway; for the others it shows the deltas the notes derive by hand
+        (d loss / d layer output), e.g. in a drawing with `show_grads=True`.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self._ctx is not None:
+            self._ctx.retains_grad = True
+        return self
+
     def backward(self, grad=None, retain_graph=False, create_graph=False) -> None:
         """Add d self / d leaf into the `.grad` of every leaf that requires grad."""
         autograd.backward(self, grad, retain_graph, create_graph)

@@ -1,0 +1,143 @@
+"""Every demo runs, in a quick mode, and prints what it promises."""
+
+import re
+import signal
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+def run_demo(name, *args, expect_code=0, timeout=240):
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "demos" / name), *map(str, args)],
+        capture_output=True, text=True, cwd=ROOT, timeout=timeout,
+    )
+    assert done.returncode == expect_code, done.stdout + done.stderr
+    return done.stdout, done.stderr
+
+
+def test_xor_prints_a_correct_truth_table_and_draws_the_graph(tmp_path):
+    graph = tmp_path / "xor_graph.svg"
+    out, _ = run_demo("xor.py", "--graph", graph)
+    rows = re.findall(r"^ (\d)  (\d) \|   (\d)    \| ([0-9.]+)  -> (\d)  (\w+)$", out, re.M)
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("0", "0", "0"), ("0", "1", "1"), ("1", "0", "1"), ("1", "1", "0")
+    ]
+    assert all(r[2] == r[4] and r[5] == "ok" for r in rows)
+    svg = ET.parse(graph).getroot()
+    texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    for label in ["hidden.weight", "output.weight", "loss", "grad:", "data:"]:
+        assert label in texts
+
+
+def test_xor_default_graph_goes_to_the_ignored_output_folder():
+    out, _ = run_demo("xor.py", "--steps", "10")
+    assert "demos/output/xor_graph.svg" in out.replace("\\", "/")
+    ignored = subprocess.run(["git", "check-ignore", "demos/output/xor_graph.svg"], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert ignored.returncode == 0
+
+
+def test_mnist_quick_run_learns_saves_and_plots(tmp_path):
+    weights, curves = tmp_path / "mlp.npz", tmp_path / "curves.png"
+    out, _ = run_demo("mnist.py", "--limit", 3000, "--epochs", 2, "--hidden", 64, "--quiet",
+                      "--save", weights, "--plot", curves)
+    epochs = re.findall(r"^epoch (\d): loss ([0-9.]+), train acc ([0-9.]+), test acc ([0-9.]+)$",
+                        out, re.M)
+    assert [e[0] for e in epochs] == ["1", "2"]
+    assert float(epochs[1][1]) < float(epochs[0][1])  # the loss goes down
+    assert float(epochs[-1][3]) > 0.8  # far above chance (0.1) after a short run
+    assert re.search(r"trained in [0-9.]+ s: test accuracy", out)
+    with np.load(weights, allow_pickle=False) as saved:
+        assert saved["fc1.weight"].shape == (784, 64) and saved["fc2.bias"].shape == (10,)
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "no plot: matplotlib is not installed" in out
+    else:
+        assert curves.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_mnist_stops_on_a_nan_loss_and_names_the_step():
+    _, err = run_demo("mnist.py", "--limit", 1000, "--epochs", 1, "--quiet",
+                      "--optimizer", "sgd", "--lr", "1e30", expect_code=1)
+    assert re.search(r"the loss became (nan|inf) at step \d+ \(epoch 1\); training stopped", err)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_mnist_ctrl_c_stops_cleanly_and_keeps_the_saved_weights(tmp_path):
+    weights = tmp_path / "mlp.npz"
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "demos" / "mnist.py"), "--limit", "2000", "--epochs", "1000",
+         "--hidden", "32", "--quiet", "--save", str(weights)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )
+    try:
+        first_line = process.stdout.readline()  # epoch 1 finished and saved
+        assert first_line.startswith("epoch 1:")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "interrupted after" in err and str(weights) in err
+    assert "Traceback" not in err
+    with np.load(weights, allow_pickle=False) as saved:
+        assert saved["fc1.weight"].shape == (784, 32)
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist").is_dir(),
+                    reason="Fashion-MNIST is not shipped; ../shared/data/fashion-mnist is absent")
+def test_mnist_demo_on_fashion_mnist():
+    out, _ = run_demo("mnist.py", "--dataset", "fashion", "--data-dir", SHARED_DATA,
+                      "--limit", 3000, "--epochs", 1, "--quiet")
+    accuracy = float(re.search(r"test acc ([0-9.]+)", out).group(1))
+    assert accuracy > 0.5
+
+
+def test_perceptron_gates():
+    out, _ = run_demo("perceptron.py")
+    tables = dict(re.findall(r"^(\w+):\n((?:  .*\n){4})", out, re.M))
+    outputs = {name: re.findall(r"-> (\d)", rows) for name, rows in tables.items()}
+    assert outputs == {
+        "AND": ["0", "0", "0", "1"], "OR": ["0", "1", "1", "1"],
+        "NAND": ["1", "1", "1", "0"], "XOR": ["0", "1", "1", "0"],
+    }
+
+
+def test_delta_rule_learns_the_first_column_but_not_xor():
+    out, _ = run_demo("delta_rule.py", "--epochs", 500)
+    assert "largest difference 0.0e+00" in out or re.search(r"difference \d\.\de-1[5-9]", out)
+    verdicts = re.findall(r"^  (learned|NOT learned);", out, re.M)
+    assert verdicts == ["learned", "NOT learned"]
+
+
+def test_learning_rates_print_the_notes_errors():
+    out, _ = run_demo("learning_rates.py", "--iterations", 10_001, "--alphas", "0.1", "1")
+    errors = [float(e) for e in re.findall(r"iterations: ([0-9.e-]+)", out)]
+    notes = [0.49641003190272537, 0.042888017000115755, 0.49641003190272537,
+             0.008584525653247159]
+    assert np.allclose(errors, notes, rtol=1e-9)
+
+
+def test_gradient_descent_shows_both_gradients():
+    out, _ = run_demo("gradient_descent.py")
+    assert "[-6.11110793e-10  8.14814391e-10]" in out
+    assert "numerical gradient (the note's):  [-2.58983747e+13 -1.29524862e+12]" in out
+    assert "[-2.99999994  3.99999992]" in out
+    assert "e+128" in out
+
+
+def test_numerical_vs_autodiff_agree_and_autodiff_is_faster():
+    out, _ = run_demo("numerical_vs_autodiff.py", "--batch", 20, "--sample", 10)
+    differences = [float(d) for d in re.findall(r"largest difference ([0-9.e+-]+)", out)]
+    assert len(differences) == 4 and max(differences) < 1e-7
+    speedup = float(re.search(r"autodiff is ([0-9,]+) times faster", out).group(1).replace(",", ""))
+    assert speedup > 100
