@@ -68,8 +68,16 @@ def make_optimizer(name, parameters, lr):
     return optim.SGD(parameters, lr=lr, momentum=0.9)
 
 
-def train(args, log=print):
-    """Train as `args` say; returns the model and the history of each epoch."""
+def print_epoch(record) -> None:
+    print(f"epoch {record['epoch']}: loss {record['loss']:.4f}, train acc "
+          f"{record['train_acc']:.4f}, test acc {record['test_acc']:.4f}", flush=True)
+
+
+def train(args, on_epoch=print_epoch):
+    """Train as `args` say; returns the model and the history of each epoch.
+
+    `on_epoch(record)` runs after each epoch; if it returns True, training stops there.
+    """
     (x_train, t_train), (x_test, t_test) = tg.datasets.load_mnist(
         root=args.data_dir, kind=args.dataset
     )
@@ -113,8 +121,8 @@ def train(args, log=print):
         history.append(record)
         if args.save:
             model.save(args.save)  # written atomically: an interrupted save keeps the old file
-        log(f"epoch {epoch}: loss {record['loss']:.4f}, train acc {record['train_acc']:.4f}, "
-            f"test acc {record['test_acc']:.4f}")
+        if on_epoch(record):
+            break
     return model, history
 
 

@@ -158,6 +158,21 @@ def test_unary_ops_gradcheck(name, shape):
     assert tg.gradcheck(second_order(fn), x)
 
 
+ELEMENTWISE = ["neg", "exp", "log", "sqrt", "abs", "sin", "cos", "sigmoid", "tanh", "relu", "clip",
+               "astype float64"]
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_elementwise_ops_on_0d_tensors(name):
+    # NumPy turns 0-d results into scalars; every op must still hand back a 0-d Tensor.
+    fn, make = UNARY[name]
+    x = make((), seed=5)
+    y = fn(x)
+    assert isinstance(y.data, np.ndarray) and y.shape == ()
+    assert tg.gradcheck(fn, x)
+    assert tg.gradcheck(second_order(fn), x)
+
+
 def test_transpose_with_axes_and_its_inverse():
     x = leaf((2, 3, 4))
     fn = lambda x: x.transpose(1, 2, 0) * Tensor(np.arange(24.0).reshape(3, 4, 2))  # noqa: E731

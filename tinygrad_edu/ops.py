@@ -242,13 +242,22 @@ class Cos(Function):
 
 class Sigmoid(Function):
     def forward(self, x):
-        y = 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), and never overflows
+        # y = 1 / (1 + e^-x), computed as (1 + tanh(x / 2)) / 2, which never overflows;
+        # in place in one new array, since this runs on every hidden layer (asarray: NumPy
+        # gives a scalar for 0-d input)
+        y = np.asarray(x * 0.5)
+        np.tanh(y, out=y)
+        y += 1.0
+        y *= 0.5
         self.save_for_backward(y)
         return y
 
     def backward(self, gy):
         (y,) = self.saved
-        return gy * y * (1.0 - y)  # d sigmoid = y (1 - y)
+        gx = 1.0 - y  # d sigmoid = y (1 - y)
+        gx *= y
+        gx *= gy
+        return gx
 
 
 class Tanh(Function):

@@ -1,0 +1,52 @@
+"""Every performance figure of SPEC section 4b in one table: the figure, its target, the ratio.
+
+Each twin runs in this process beside the engine, rounds interleaved, the best round
+counted (benchmarks/timing.py). Figures vary with the machine; the ratios are what the
+targets are about.
+
+    python benchmarks/run.py            # everything (about a minute)
+    python benchmarks/run.py --quick    # fewer rounds and steps, for a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import mnist_time  # noqa: E402
+import op_overhead  # noqa: E402
+import scaling  # noqa: E402
+import training_step  # noqa: E402
+from timing import print_table  # noqa: E402
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--skip-mnist", action="store_true", help="leave out the MNIST run")
+    args = parser.parse_args(argv)
+    rounds = 5 if args.quick else 15
+    rows = training_step.measure(rounds=rounds, steady_steps=500 if args.quick else 2000)
+    rows += op_overhead.measure(rounds=3 if args.quick else 7)
+    sizes = (1_000, 10_000, 100_000) if args.quick else scaling.SIZES
+    rows += scaling.measure(sizes, rounds=1 if args.quick else 3)[0]
+    if not args.skip_mnist:
+        rows += mnist_time.measure()
+    print(f"Python {platform.python_version()}, NumPy {np.__version__}, "
+          f"{platform.machine()} {platform.system()}")
+    print_table(rows)
+    missed = [row.figure for row in rows if row.ok is False]
+    if missed:
+        print("\nmissed: " + "; ".join(missed))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
