@@ -487,6 +487,9 @@ def test_python_numbers_keep_the_tensor_dtype():
     x = Tensor(np.ones(3, np.float32), requires_grad=True)
     for y in [x * 2.0, 2.0 * x, x + 1, x / 3, 1.0 - x, x**2, 2.0**x]:
         assert y.dtype == np.float32
+    for y in [x * np.float64(2.0), np.float64(2.0) * x, x - np.int64(1), np.float64(1) / x]:
+        assert y.dtype == np.float32  # NumPy scalars are numbers too
+    assert (Tensor(np.ones(2)) * np.float32(2.0)).dtype == np.float64
     assert (Tensor([1, 2]) + 1).dtype == np.int64
     assert (Tensor([1, 2]) * 0.5).dtype == np.float32
     assert (Tensor([1, 2]) / Tensor([2, 2])).dtype == np.float32

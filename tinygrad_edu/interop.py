@@ -33,13 +33,24 @@ def _constant(function):
     return lambda *args: _wrap(function(*(a.data if isinstance(a, Tensor) else a for a in args)))
 
 
+def _binary(method, reflected):
+    # `array + tensor` or `np.float64(2) * tensor`: let the Tensor's reflected operator take
+    # the other operand, so that scalars adopt the tensor's dtype as they do in `tensor * 2.0`.
+    def call(a, b):
+        if isinstance(a, Tensor):
+            return getattr(a, method)(b)
+        return getattr(b, reflected)(a)
+
+    return call
+
+
 UFUNCS = {
-    np.add: lambda a, b: _t(a) + b,
-    np.subtract: lambda a, b: _t(a) - b,
-    np.multiply: lambda a, b: _t(a) * b,
-    np.true_divide: lambda a, b: _t(a) / b,
-    np.power: lambda a, b: _t(a) ** b,
-    np.matmul: lambda a, b: _t(a) @ b,
+    np.add: _binary("__add__", "__radd__"),
+    np.subtract: _binary("__sub__", "__rsub__"),
+    np.multiply: _binary("__mul__", "__rmul__"),
+    np.true_divide: _binary("__truediv__", "__rtruediv__"),
+    np.power: _binary("__pow__", "__rpow__"),
+    np.matmul: _binary("__matmul__", "__rmatmul__"),
     np.negative: lambda a: -_t(a),
     np.positive: lambda a: _t(a),
     np.square: lambda a: _t(a) * a,

@@ -502,12 +502,13 @@ def _wrap(array) -> Tensor:
 
 
 def _constant(value, like: Tensor) -> Tensor:
-    # A Python number takes the dtype of the tensor it meets (as in PyTorch), so that
-    # `x * 2.0` keeps float32 and `labels + 1` stays an integer.
+    # A number (Python's or a NumPy scalar such as np.float64(0.1)) takes the dtype of the
+    # tensor it meets, as in PyTorch, so that `x * 2.0` keeps float32 and `labels + 1` stays
+    # an integer. Arrays and lists keep their own dtype.
     kind = like.data.dtype.kind
-    if type(value) is float:
+    if type(value) is float or isinstance(value, (float, np.floating)):
         return _wrap(np.array(value, like.data.dtype if kind == "f" else _default_dtype))
-    if type(value) is int:
+    if type(value) is int or isinstance(value, (int, np.integer)):
         return _wrap(np.array(value, like.data.dtype if kind in "fiu" else np.int64))
     return Tensor(value)
 
