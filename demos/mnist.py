@@ -178,6 +178,9 @@ def main(argv=None) -> int:
     except NonFiniteLoss as error:
         print(error, file=sys.stderr)
         return 1
+    except tg.datasets.DatasetError as error:  # missing or corrupt files: say what to do
+        print(error, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         saved = args.save and os.path.exists(args.save)
         kept = f"; the weights of the last finished epoch are in {args.save}" if saved else ""

@@ -1,13 +1,13 @@
 """TwoLayerNet's gradients two ways: the book's numerical_gradient and one backward().
 
-The notes trained the chapter-4 TwoLayerNet (784-50-10) on MNIST with numerical gradients:
-two forward passes per weight, 39,760 weights, 10,000 iterations: 54 min 46 s for the run
-the notes timed. This demo computes the gradient of one batch both ways, shows how close
-they are, and how many times faster autodiff is. A full numerical gradient takes minutes,
-so by default it is measured on a random sample of the weights and extrapolated
+The notes trained the chapter-4 TwoLayerNet (784-50-10) on MNIST with numerical gradients,
+two forward passes for each of its 39,760 weights at every step, and timed the run at
+54 min 46 s. This demo computes the gradient of one batch both ways, shows how close they
+are, and how many times faster autodiff is. A full numerical gradient takes minutes, so by
+default it is measured on a random sample of each parameter's weights and extrapolated
 (`--full` computes all of it).
 
-    python demos/numerical_vs_autodiff.py [--batch 100] [--sample 400] [--full]
+    python demos/numerical_vs_autodiff.py [--batch 100] [--sample 200] [--full]
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Regenerate the pictures in docs/images/ that docs/visualization.md shows.
+"""Regenerate the pictures in docs/images/ that docs/visualization.md and docs/demos.md show.
 
     .venv/bin/python docs/make_figures.py            # writes docs/images/*.svg
 
@@ -9,6 +9,7 @@ twice writes the same files.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import tinygrad_edu as tg
 from tinygrad_edu.viz import save_graph
 
 IMAGES = Path(__file__).resolve().parent / "images"
+DEMOS = Path(__file__).resolve().parents[1] / "demos"
 
 
 def xor_network():
@@ -59,6 +61,21 @@ def long_chain(steps=1000):
     return x
 
 
+def load_demo(name):
+    """Import demos/<name>.py as a module (the demos folder is not a package)."""
+    spec = importlib.util.spec_from_file_location(f"demo_{name}", DEMOS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def xor_demo_graph(path):
+    """The drawing demos/xor.py makes, with the demo's own code and default settings."""
+    xor = load_demo("xor")
+    model, _ = xor.train(steps=2000, lr=2.0, seed=0)
+    return xor.draw(model, path)
+
+
 def main(images=IMAGES):
     images.mkdir(parents=True, exist_ok=True)
     written = [
@@ -70,6 +87,7 @@ def main(images=IMAGES):
     written.append(save_graph(loss, images / "xor_grads.svg", show_grads=True))
     written.append(save_graph(second_order(), images / "second_order.svg", show_values=True))
     written.append(save_graph(long_chain(), images / "long_chain.svg", max_nodes=25))
+    written.append(xor_demo_graph(images / "xor_demo_graph.svg"))
     for path in written:
         print(path)
 

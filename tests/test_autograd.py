@@ -408,6 +408,16 @@ def test_no_grad_as_a_decorator_restores_the_mode_after_an_exception():
     assert tg.is_grad_enabled()
 
 
+def test_no_grad_decorator_without_parentheses():
+    @tg.no_grad
+    def evaluate(w):
+        return w * 2.0, tg.is_grad_enabled()
+
+    y, enabled = evaluate(f64(1.0))
+    assert not enabled and not y.requires_grad and tg.is_grad_enabled()
+    assert evaluate.__name__ == "evaluate"
+
+
 def test_grad_mode_is_thread_local():
     seen = {}
     inside = threading.Event()
@@ -490,6 +500,11 @@ def test_python_numbers_keep_the_tensor_dtype():
     for y in [x * np.float64(2.0), np.float64(2.0) * x, x - np.int64(1), np.float64(1) / x]:
         assert y.dtype == np.float32  # NumPy scalars are numbers too
     assert (Tensor(np.ones(2)) * np.float32(2.0)).dtype == np.float64
+    labels = Tensor([1, 2])
+    for y in [labels.exp(), labels.log(), labels.sqrt(), labels.sin(), labels.cos(),
+              labels.sigmoid(), labels.tanh(), labels.softmax(), labels.log_softmax(),
+              labels.mean(), Tensor([True, False]).mean()]:
+        assert y.dtype == np.float32  # fractions from integers: the default float dtype
     assert (Tensor([1, 2]) + 1).dtype == np.int64
     assert (Tensor([1, 2]) * 0.5).dtype == np.float32
     assert (Tensor([1, 2]) / Tensor([2, 2])).dtype == np.float32

@@ -2,6 +2,7 @@
 
 import re
 import signal
+import socket
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -100,6 +101,25 @@ def test_mnist_demo_on_fashion_mnist():
                       "--limit", 3000, "--epochs", 1, "--quiet")
     accuracy = float(re.search(r"test acc ([0-9.]+)", out).group(1))
     assert accuracy > 0.5
+
+
+def test_mnist_with_missing_data_says_where_to_put_it(tmp_path, monkeypatch, capsys):
+    import tinygrad_edu as tg
+
+    sys.path.insert(0, str(ROOT / "demos"))
+    try:
+        import mnist
+    finally:
+        sys.path.remove(str(ROOT / "demos"))
+    with socket.socket() as probe:  # a local port with nobody listening: no internet
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
+    monkeypatch.setitem(tg.datasets.MIRRORS, "fashion", [closed])
+    empty = tmp_path / "nodata"
+    assert mnist.main(["--dataset", "fashion", "--data-dir", str(empty), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "Fashion-MNIST data files are missing from" in err and "cannot connect" in err
+    assert not empty.exists()  # no empty folder left behind
 
 
 def test_perceptron_gates():

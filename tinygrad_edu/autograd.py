@@ -36,9 +36,16 @@ def is_grad_enabled() -> bool:
 
 
 class _SetGradMode:
-    """Context manager and decorator that sets grad mode, restoring the old mode on exit."""
+    """Context manager and decorator that sets grad mode, restoring the old mode on exit.
+
+    As a decorator it works with or without parentheses: `@tg.no_grad()` or `@tg.no_grad`.
+    """
 
     mode = True
+
+    def __new__(cls, function=None):
+        manager = super().__new__(cls)
+        return manager if function is None else manager(function)
 
     def __enter__(self):
         self._previous = _grad_mode.enabled

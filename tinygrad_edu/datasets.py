@@ -352,6 +352,7 @@ def download_file(file_name, folder, kind="mnist", mirrors=None, timeout=None) -
         return target
     mirrors = list(MIRRORS[kind] if mirrors is None else mirrors)
     timeout = DOWNLOAD_TIMEOUT if timeout is None else timeout
+    new_folders = [f for f in (folder, *folder.parents) if not f.exists()]  # deepest first
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -384,6 +385,11 @@ def download_file(file_name, folder, kind="mnist", mirrors=None, timeout=None) -
         finally:
             tmp.unlink(missing_ok=True)
 
+    for created in new_folders:  # leave no empty folders behind a failed download
+        try:
+            created.rmdir()
+        except OSError:  # not empty (something else was saved there meanwhile): keep it
+            break
     tried = _list_failures(failures)
     raise MissingDataError(
         f"Could not download {file_name} into {folder}; every mirror failed:\n{tried}",

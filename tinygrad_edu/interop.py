@@ -133,10 +133,10 @@ FUNCTIONS = {
 
 
 def _unsupported(name):
+    instead = f"use tg.{name} or the Tensor method, or " if hasattr(ops, name) else ""
     return TypeError(
-        f"np.{name} does not work on Tensors (it would leave the graph without a gradient). "
-        f"Use the Tensor method or tg.{name} if there is one, or call it on t.numpy() for "
-        f"plain values."
+        f"np.{name} does not work on Tensors (it would leave the graph without a gradient); "
+        f"{instead}call it on t.numpy() for plain values"
     )
 
 

@@ -362,7 +362,7 @@ class Tensor:
         return _ops.Sum.apply(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False) -> Tensor:
-        return _ops.Mean.apply(self, axis=axis, keepdims=keepdims)
+        return _ops.Mean.apply(_floating(self), axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False) -> Tensor:
         """Largest element(s); the gradient is shared equally between tied maxima."""
@@ -380,38 +380,38 @@ class Tensor:
         return self.data.argmin(axis=axis)
 
     def exp(self) -> Tensor:
-        return _ops.Exp.apply(self)
+        return _ops.Exp.apply(_floating(self))
 
     def log(self) -> Tensor:
-        return _ops.Log.apply(self)
+        return _ops.Log.apply(_floating(self))
 
     def sqrt(self) -> Tensor:
-        return _ops.Sqrt.apply(self)
+        return _ops.Sqrt.apply(_floating(self))
 
     def abs(self) -> Tensor:
         return _ops.Abs.apply(self)
 
     def sin(self) -> Tensor:
-        return _ops.Sin.apply(self)
+        return _ops.Sin.apply(_floating(self))
 
     def cos(self) -> Tensor:
-        return _ops.Cos.apply(self)
+        return _ops.Cos.apply(_floating(self))
 
     def sigmoid(self) -> Tensor:
-        return _ops.Sigmoid.apply(self)
+        return _ops.Sigmoid.apply(_floating(self))
 
     def tanh(self) -> Tensor:
-        return _ops.Tanh.apply(self)
+        return _ops.Tanh.apply(_floating(self))
 
     def relu(self) -> Tensor:
         """max(x, 0); its gradient at exactly 0 is 0."""
         return _ops.ReLU.apply(self)
 
     def softmax(self, axis=-1) -> Tensor:
-        return _ops.Softmax.apply(self, axis=axis)
+        return _ops.Softmax.apply(_floating(self), axis=axis)
 
     def log_softmax(self, axis=-1) -> Tensor:
-        return _ops.LogSoftmax.apply(self, axis=axis)
+        return _ops.LogSoftmax.apply(_floating(self), axis=axis)
 
     def matmul(self, other) -> Tensor:
         return self @ other
@@ -499,6 +499,17 @@ def _wrap(array) -> Tensor:
     t._requires_grad = False
     t._ctx = None
     return t
+
+
+def _floating(t: Tensor) -> Tensor:
+    """`t`, or for integer and bool tensors their values in the default float dtype.
+
+    Ops whose results are fractions (exp, mean, softmax, ...) give float32 on integer data,
+    as in PyTorch, rather than NumPy's float64.
+    """
+    if t.data.dtype.kind == "f":
+        return t
+    return _wrap(t.data.astype(_default_dtype))
 
 
 def _constant(value, like: Tensor) -> Tensor:
