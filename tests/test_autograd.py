@@ -216,6 +216,22 @@ def test_shape_mismatch_names_the_op_and_both_shapes():
         tg.stack([a, b])
 
 
+def test_numpy_errors_in_an_op_name_the_op_and_the_shapes():
+    with pytest.raises(ValueError, match=r"sum: axis 2 is out of bounds .* shapes: \(3,\)\)"):
+        f64(np.ones(3)).sum(axis=2)
+
+    class Picky(tg.Function):
+        class Complaint(ValueError):
+            def __init__(self, what, why):  # an exception that needs two arguments
+                super().__init__(f"{what}: {why}")
+
+        def forward(self, x):
+            raise self.Complaint("x", "too big")
+
+    with pytest.raises(ValueError, match=r"picky: x: too big \(input shapes: \(\)\)"):
+        Picky.apply(f64(1.0))
+
+
 def test_the_error_is_raised_where_the_mistake_is_made():
     a, b = f64(np.ones((2, 3))), f64(np.ones((4,)))
     with pytest.raises(ValueError) as info:

@@ -171,7 +171,7 @@ class Function:
         try:
             y = ctx.forward(*arrays)
         except (ValueError, IndexError) as error:  # NumPy's words, plus the op and shapes
-            raise type(error)(ctx.explain_error(arrays, error)) from None
+            raise _reworded(error, ctx.explain_error(arrays, error)) from None
         if type(y) is not np.ndarray:
             y = ctx._as_output_array(y)
         out = Tensor.__new__(Tensor)
@@ -203,6 +203,14 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _reworded(error, message):
+    """The same kind of exception with a clearer message (its base type if it cannot be built)."""
+    try:
+        return type(error)(message)
+    except Exception:
+        return (IndexError if isinstance(error, IndexError) else ValueError)(message)
 
 
 # --------------------------------------------------------------------------------------------
