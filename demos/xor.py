@@ -75,8 +75,6 @@ def truth_table(model) -> list[str]:
 
 def draw(model, path: Path) -> Path:
     """One more forward and backward pass, kept and drawn with values and gradients."""
-    for name, parameter in model.named_parameters():
-        parameter.name = name  # "hidden.weight" and "output.weight" in the drawing
     x = Tensor(X, name="X (with bias column)")
     t = Tensor(T, name="t")
     loss = F.binary_cross_entropy(model(x, keep_deltas=True), t)
@@ -84,7 +82,8 @@ def draw(model, path: Path) -> Path:
     model.zero_grad()
     loss.backward()
     path.parent.mkdir(parents=True, exist_ok=True)
-    return tg.viz.save_graph(loss, path, show_values=True, show_grads=True)
+    # model=: its parameters are labelled hidden.weight and output.weight in the drawing
+    return tg.viz.save_graph(loss, path, show_values=True, show_grads=True, model=model)
 
 
 def main(argv=None) -> None:

@@ -196,14 +196,28 @@ def test_parameter_class_counts_as_parameter_even_when_frozen(monkeypatch):
 
 
 def test_nn_parameter_is_drawn_as_a_parameter():
-    try:
-        from tinygrad_edu.nn import Parameter
-    except ImportError:
-        pytest.skip("tinygrad_edu.nn.Parameter does not exist yet")
+    from tinygrad_edu.nn import Parameter
+
     weight = Parameter(np.ones((2, 2), np.float32))
     weight.name = "weight"
     svg = render(viz.draw_graph((weight * 2.0).sum()))
     assert [n.texts[0] for n in svg.of_class("parameter").values()] == ["weight"]
+
+
+def test_a_model_labels_its_parameters_with_their_dotted_names():
+    from tinygrad_edu import nn
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.Sigmoid(), nn.Linear(4, 1))
+    model[0].weight.name = "W1"  # a name of its own wins
+    loss = model(np.ones((2, 3), np.float32)).sum()
+    svg = render(viz.draw_graph(loss, model=model))
+    labels = sorted(n.texts[0] for n in svg.of_class("parameter").values())
+    assert labels == ["0.bias", "2.bias", "2.weight", "W1"]
+    without_model = render(viz.draw_graph(loss))
+    labels = sorted(n.texts[0] for n in without_model.of_class("parameter").values())
+    assert labels == ["(1,) float32", "(4, 1) float32", "(4,) float32", "W1"]
+    with pytest.raises(TypeError, match="model must be an nn.Module, got dict"):
+        viz.draw_graph(loss, model={})
 
 
 def test_values_and_grads_are_shown_only_when_asked():

@@ -177,7 +177,8 @@ class GraphDrawing(graphviz.Digraph):
 
 
 def draw_graph(
-    tensor, show_values=False, show_grads=False, rankdir="TB", max_nodes=DEFAULT_MAX_NODES
+    tensor, show_values=False, show_grads=False, rankdir="TB", max_nodes=DEFAULT_MAX_NODES,
+    model=None,
 ) -> GraphDrawing:
     """The recorded graph that produced `tensor`, as a `GraphDrawing` (a `graphviz.Digraph`).
 
@@ -186,7 +187,8 @@ def draw_graph(
     docs/visualization.md). `show_values` / `show_grads` print each tensor's values / `.grad`
     (up to 16 elements in full, larger arrays as min/mean/max). A graph of more than
     `max_nodes` nodes is cut: the nodes nearest the output are drawn, and a note says how
-    many were left out.
+    many were left out. With `model` (an nn.Module), its parameters that have no name of
+    their own are labelled with their names in the model (`fc1.weight`, ...).
 
     >>> import tinygrad_edu as tg
     >>> import tinygrad_edu.viz
@@ -219,12 +221,18 @@ def draw_graph(
         edge_attr={"color": "#555555", "arrowsize": "0.7"},
     )
     parameter_class = _parameter_class()
+    model_names = {}
+    if model is not None:
+        if not hasattr(model, "named_parameters"):
+            raise TypeError(f"model must be an nn.Module, got {type(model).__name__}")
+        model_names = {id(p): name for name, p in model.named_parameters()}
     cut_off = []  # drawn nodes with an input that was not drawn
     for node in nodes:
         node_id = drawn[id(node)]
         if isinstance(node, Tensor):
             kind = _tensor_kind(node, tensor, parameter_class)
-            drawing.node(node_id, **_tensor_node(node, kind, show_values, show_grads))
+            label = node.name if node.name is not None else model_names.get(id(node))
+            drawing.node(node_id, **_tensor_node(node, kind, label, show_values, show_grads))
             inputs = () if node._ctx is None else (node._ctx,)
         else:
             drawing.node(node_id, **_op_node(node))
@@ -294,13 +302,13 @@ def _tensor_kind(t, output, parameter_class) -> str:
     return "input"
 
 
-def _tensor_node(t, kind, show_values, show_grads) -> dict:
+def _tensor_node(t, kind, label, show_values, show_grads) -> dict:
     style = "filled" if kind == "constant" else "filled,rounded"
     if kind == "parameter" and not t.requires_grad:
         style += ",dashed"  # a frozen parameter
     lines = []
-    if t.name is not None:
-        lines.append(f"<b>{_escape(t.name)}</b>")
+    if label is not None:
+        lines.append(f"<b>{_escape(label)}</b>")
     if kind == "constant":
         lines.append(_escape(_format_number(t.data)))
         lines.append(f'<font point-size="8">{t.dtype}</font>')
