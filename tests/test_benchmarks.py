@@ -53,5 +53,6 @@ def test_the_table_prints_every_row(capsys):
 
 
 @pytest.mark.parametrize("module", ["mnist_time", "plot_scaling", "run"])
-def test_every_benchmark_script_imports(module):
-    __import__(module)
+def test_every_benchmark_script_imports_and_has_its_entry_point(module):
+    imported = __import__(module)
+    assert callable(getattr(imported, "main", None) or getattr(imported, "measure", None))
