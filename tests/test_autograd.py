@@ -253,6 +253,21 @@ def test_a_custom_function_returning_the_wrong_number_of_gradients():
         Broken.apply(f64(1.0), f64(2.0)).backward()
 
 
+def test_a_custom_function_without_forward():
+    class BackwardOnly(tg.Function):
+        def backward(self, grad_output):
+            return grad_output
+
+    with pytest.raises(NotImplementedError, match=r"BackwardOnly must define forward\(self"):
+        BackwardOnly.apply(f64(1.0))
+
+
+def test_matmul_batch_axes_that_do_not_broadcast():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(2, 3, 4\) and \(3, 4, 5\): batch "
+                       r"axes cannot be broadcast together"):
+        f64(np.ones((2, 3, 4))) @ f64(np.ones((3, 4, 5)))
+
+
 def test_a_custom_function_without_backward():
     class ForwardOnly(tg.Function):
         def forward(self, x):

@@ -289,6 +289,8 @@ def test_numpy_functions_without_a_tensor_version_say_what_to_do():
         np.exp.at(t, [0])
     with pytest.raises(TypeError, match="np.add.at does not work on Tensors"):
         np.add.at(t, [0], 1.0)
+    with pytest.raises(TypeError, match="np.exp on a Tensor does not take out"):
+        np.exp(t, out=np.zeros(2))
     with pytest.raises(TypeError, match="np.sum on a Tensor does not take dtype"):
         np.sum(t, dtype=np.float64)
     with pytest.raises(TypeError, match="np.dot on Tensors of more than 2 dimensions"):

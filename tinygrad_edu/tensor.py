@@ -295,7 +295,7 @@ class Tensor:
                     f"`with tg.no_grad():` (as optimizers do), or write `w = w - ...`"
                 )
             return NotImplemented  # Python then falls back to the ordinary operator
-        a, b = _operands(self, other)
+        _, b = _operands(self, other)
         ufunc(self.data, b.data, out=self.data, casting="same_kind")
         return self
 
