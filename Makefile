@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test bench lint clean notebooks
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -18,12 +18,20 @@ $(VENV)/.installed-demo: setup.cfg setup.py pyproject.toml | $(PY)
 	$(PY) -m pip install -e ".[demo]"
 	touch $@
 
+$(VENV)/.installed-notebooks: setup.cfg setup.py pyproject.toml | $(PY)
+	$(PY) -m pip install -e ".[notebooks]"
+	touch $@
+
 demo: $(VENV)/.installed-demo
 	$(PY) demos/xor.py
 	$(PY) demos/mnist.py
 
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
+
+# The Korean chapter notebooks in JupyterLab, with this venv's Python as their kernel.
+notebooks: $(VENV)/.installed-notebooks
+	$(PY) -m jupyter lab notebooks
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/run.py
