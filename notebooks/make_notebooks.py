@@ -36,8 +36,9 @@ def code(text: str) -> tuple[str, str]:
 
 
 IMPORTS = code("""
-    import numpy as np
     import matplotlib.pyplot as plt
+    import numpy as np
+
     import tinygrad_edu as tg
     from tinygrad_edu import Tensor
 """)
@@ -196,7 +197,7 @@ GATES_AND_DELTA_RULE = [
         W_hand = W0.copy()
         W_auto = Tensor(W0.copy(), requires_grad=True)
         errors = []
-        for epoch in range(1000):
+        for _ in range(1000):                                  # 1000에폭
             W_hand = delta_GD(W_hand, X, D, alpha)
             W_auto = delta_GD_autodiff(W_auto, X, D, alpha)
             errors.append(0.5 * ((D.ravel() - sigmoid(X @ W_hand.T).ravel()) ** 2).sum())
@@ -257,7 +258,7 @@ XOR_AND_BACKPROP = [
         W0 = 2 * np.random.random((1, 3)) - 1
         D_xor = np.array([[0], [1], [1], [0]], dtype=np.float64)
         W_xor = Tensor(W0.copy(), requires_grad=True)
-        for epoch in range(1000):
+        for _ in range(1000):                                  # 1000에폭
             W_xor = delta_GD_autodiff(W_xor, X, D_xor, 0.9)
 
         out = (Tensor(X) @ W_xor.T).sigmoid().numpy().ravel()
@@ -369,7 +370,7 @@ XOR_AND_BACKPROP = [
         S1 = Tensor(synapse_1.copy(), requires_grad=True)
         errors_hand, errors_auto = [], []
 
-        for j in range(1000):
+        for _ in range(1000):
             layer_1 = sigmoid(np.dot(X, s0))
             layer_2 = sigmoid(np.dot(layer_1, s1))
             layer_2_delta = (layer_2 - y_xor) * (layer_2 * (1 - layer_2))
@@ -433,8 +434,9 @@ XOR_AND_BACKPROP = [
         assert np.allclose(z.grad.numpy(), -delta)          # 기울기 = 노트의 델타에 마이너스
     """),
     md("""
-        다음 장([03_numerical_gradient_and_gradcheck.ipynb](03_numerical_gradient_and_gradcheck.ipynb))
-        에서는 책이 오차역전파법보다 먼저 쓰는 수치 미분으로 기울기를 구하고, 그것으로 직접 만든
+        다음 장
+        ([03_numerical_gradient_and_gradcheck.ipynb](03_numerical_gradient_and_gradcheck.ipynb))에서는
+        책이 오차역전파법보다 먼저 쓰는 수치 미분으로 기울기를 구하고, 그것으로 직접 만든
         연산의 기울기를 검증합니다.
     """),
 ]
@@ -445,15 +447,17 @@ NUMERICAL_GRADIENT = [
         # 3장. 수치 미분과 기울기 확인
 
         노트 003과 004의 수치 미분(중심 차분)과 경사 하강법을 따라가고, 수치 미분을
-        `backward()`의 *검증*(`tg.gradcheck`)에 쓰는 법을 봅니다. [튜토리얼](../docs/ko/tutorial.md)의
-        6절과 같은 내용에 기울기 그림과 경사 하강법을 더했습니다.
+        `backward()`의 *검증*(`tg.gradcheck`)에 쓰는 법을 봅니다.
+        [튜토리얼](../docs/ko/tutorial.md)의 6절과 같은 내용에 기울기 그림과 경사 하강법을
+        더했습니다.
     """ + INTRO),
     IMPORTS,
     md("""
         ## 수치 미분
 
         노트의 `numerical_gradient`는 원소 하나를 `h = 1e-4`만큼 위아래로 움직여 보고
-        `(f(x + h) - f(x - h)) / (2 * h)`를 계산합니다. `tg.numerical_gradient(f, x)`가 정확히 이것입니다.
+        `(f(x + h) - f(x - h)) / (2 * h)`를 계산합니다. `tg.numerical_gradient(f, x)`가 정확히
+        이것입니다.
         노트 004의 `function_2`, `f(x) = x0^2 + x1^2`로 해 봅니다.
     """),
     code("""
@@ -499,13 +503,14 @@ NUMERICAL_GRADIENT = [
         ## 경사 하강법
 
         노트 004의 `gradient_descent`는 기울기에 학습률 `lr`을 곱해 빼는 것을 `step_num`번
-        반복합니다. 노트처럼 수치 미분으로 한 번, `backward()`로 한 번 돌리고 지나온 길을 기록합니다.
+        반복합니다. 노트처럼 수치 미분으로 한 번, `backward()`로 한 번 돌리고 지나온 길을
+        기록합니다.
     """),
     code("""
         def gradient_descent_numeric(f, init_x, lr=0.01, step_num=100):    # 노트 004
             x = init_x.copy()
             path = [x.copy()]
-            for i in range(step_num):
+            for _ in range(step_num):
                 grad = tg.numerical_gradient(f, x)
                 x -= lr * grad
                 path.append(x.copy())
@@ -514,7 +519,7 @@ NUMERICAL_GRADIENT = [
         def gradient_descent_autodiff(f, init_x, lr=0.01, step_num=100):
             x = Tensor(init_x.copy(), requires_grad=True)
             path = [x.numpy().copy()]
-            for i in range(step_num):
+            for _ in range(step_num):
                 x.grad = None
                 f(x).backward()
                 with tg.no_grad():
@@ -601,7 +606,7 @@ NUMERICAL_GRADIENT = [
     code("""
         calls = 0
 
-        def f(W):                                    # 노트의 요령: f는 W를 무시하고 net.W를 읽습니다
+        def f(W):                  # 노트의 요령: f는 W를 무시하고 net.W를 읽습니다
             global calls
             calls += 1
             return net.loss(x, t)
@@ -626,8 +631,9 @@ NUMERICAL_GRADIENT = [
         tg.viz.draw_graph(loss, show_grads=True)
     """),
     md("""
-        가중치 6개일 때는 12번이지만, MNIST의 TwoLayerNet(가중치 39,760개)에서는 79,520번입니다. 노트가
-        54분을 기다린 이유입니다. `backward()`는 가중치가 몇 개든 순전파 1번과 역전파 1번입니다.
+        가중치 6개일 때는 12번이지만, MNIST의 TwoLayerNet(가중치 39,760개)에서는 79,520번입니다.
+        노트가 54분을 기다린 이유입니다. `backward()`는 가중치가 몇 개든 순전파 1번과 역전파
+        1번입니다.
 
         ## gradcheck: 직접 만든 연산 검증하기
 
@@ -679,20 +685,22 @@ MNIST = [
     md("""
         # 4장. MNIST
 
-        노트의 `TwoLayerNet`을 MNIST 손글씨 숫자로 학습시킵니다. [튜토리얼](../docs/ko/tutorial.md)의
-        7~8절과 같은 내용에 그림을 더했습니다.
+        노트의 `TwoLayerNet`을 MNIST 손글씨 숫자로 학습시킵니다.
+        [튜토리얼](../docs/ko/tutorial.md)의 7~8절과 같은 내용에 그림을 더했습니다.
 
-        **이 노트북은 빨리 돌도록 줄여 놓았습니다.** 훈련 이미지 60,000장 중 처음 6,000장으로
-        2에폭만(미니배치 120개) 학습합니다. 테스트가 이 노트북을 실행하므로 몇 초 안에 끝나도록 한 것입니다.
-        그래도 시험 이미지 10,000장 전체에 대한 정확도가 약 0.9에 이릅니다. 전체 데이터로 학습하려면 아래의 `N_TRAIN`과 `EPOCHS`를 바꾸거나
-        `demos/mnist.py`를 실행하세요(5에폭에 약 98%).
+        **이 노트북은 빨리 돌도록 줄여 놓았습니다.** 훈련 이미지 60,000장 중 처음
+        6,000장으로 2에폭만(미니배치 120개) 학습합니다. 테스트가 이 노트북을 실행하므로 몇 초 안에
+        끝나도록 한 것입니다. 그래도 시험 이미지 10,000장 전체에 대한 정확도가 약 0.9에 이릅니다.
+        전체 데이터로 학습하려면 아래의 `N_TRAIN`과 `EPOCHS`를 바꾸거나 `demos/mnist.py`를
+        실행하세요(5에폭에 약 98%).
     """ + INTRO),
     code("""
-        import numpy as np
         import matplotlib.pyplot as plt
+        import numpy as np
+
         import tinygrad_edu as tg
-        from tinygrad_edu import Tensor, nn, optim
         import tinygrad_edu.nn.functional as F
+        from tinygrad_edu import nn, optim
         from tinygrad_edu.data import DataLoader
 
         N_TRAIN = 6_000      # 전체는 60_000
