@@ -7,7 +7,7 @@ import pytest
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, nn
 
 rng = np.random.default_rng(0)
 
@@ -273,3 +273,148 @@ def test_stride_zero_and_bad_arguments():
     with pytest.raises(ValueError, match=r"conv2d: weight must have shape \(out_channels, "
                                          r"in_channels, KH, KW\), got \(3, 3\)"):
         F.conv2d(np.zeros((1, 1, 4, 4)), np.zeros((3, 3)))
+
+
+# ---- layers -----------------------------------------------------------------------------------
+
+
+def test_conv2d_layer_shapes_he_init_and_repr():
+    tg.manual_seed(0)
+    layer = nn.Conv2d(3, 64, (3, 5), stride=2, padding=(1, 2))
+    assert repr(layer) == "Conv2d(3, 64, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2))"
+    assert layer.weight.shape == (64, 3, 3, 5) and layer.weight.dtype == np.float32
+    assert np.all(layer.bias.numpy() == 0)
+    # He: std sqrt(2 / fan_in), fan_in = in_channels * KH * KW = 45
+    assert abs(layer.weight.numpy().std() - np.sqrt(2 / 45)) < 0.02
+    assert layer(np.zeros((2, 3, 9, 10), np.float32)).shape == (2, 64, 5, 5)
+    assert repr(nn.Conv2d(1, 2, 3, bias=False)).endswith("bias=False)")
+    assert nn.Conv2d(1, 2, 3, bias=False).bias is None
+    names = [name for name, _ in nn.Sequential(nn.Conv2d(1, 2, 3)).named_parameters()]
+    assert names == ["0.weight", "0.bias"]
+
+
+def test_conv2d_layer_computes_f_conv2d_and_trains():
+    tg.manual_seed(1)
+    layer = nn.Conv2d(2, 3, 3, padding=1)
+    x = rng.standard_normal((4, 2, 5, 5)).astype(np.float32)
+    expected = loop_conv2d(x, layer.weight.numpy(), layer.bias.numpy(), 1, 1)
+    np.testing.assert_allclose(layer(x).numpy(), expected, rtol=1e-5, atol=1e-5)
+    # a target another convolution makes: the layer can learn it exactly
+    target = loop_conv2d(x, rng.standard_normal((3, 2, 3, 3)), None, 1, 1).astype(np.float32)
+    optimizer = tg.optim.Adam(layer.parameters(), lr=0.05)
+    losses = []
+    for _ in range(60):
+        loss = F.mse_loss(layer(x), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.05 * losses[0]
+
+
+def test_pooling_layers_use_the_functions():
+    x = rng.standard_normal((2, 3, 6, 6))
+    assert repr(nn.MaxPool2d(2)) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2))"
+    assert repr(nn.AvgPool2d(3, 1, 1)) == \
+        "AvgPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))"
+    np.testing.assert_array_equal(nn.MaxPool2d(2)(x).numpy(), F.max_pool2d(x, 2).numpy())
+    np.testing.assert_array_equal(nn.AvgPool2d(3, 1, 1)(x).numpy(),
+                                  F.avg_pool2d(x, 3, 1, 1).numpy())
+
+
+def test_flatten_on_nchw_keeps_the_batch_and_orders_channel_row_column():
+    x = np.arange(2 * 3 * 2 * 2.0).reshape(2, 3, 2, 2)
+    y = nn.Flatten()(Tensor(x))
+    assert y.shape == (2, 12)
+    np.testing.assert_array_equal(y.numpy()[1], x[1].reshape(-1))
+
+
+def loop_batch_norm(x, gamma, beta, eps=1e-5):
+    out = np.empty_like(x)
+    for c in range(x.shape[1]):
+        values = x[:, c]
+        out[:, c] = (values - values.mean()) / np.sqrt(values.var() + eps) * gamma[c] + beta[c]
+    return out
+
+
+def test_batch_norm2d_normalises_each_channel_over_batch_and_pixels():
+    bn = nn.BatchNorm2d(3, momentum=0.5)
+    bn.weight.data[:] = [1.0, 2.0, 0.5]
+    bn.bias.data[:] = [0.0, -1.0, 3.0]
+    x = (rng.standard_normal((4, 3, 5, 6)) * [[[[2.0]], [[0.5]], [[1.0]]]] + 1.0)
+    x = x.astype(np.float32)
+    y = bn(x)
+    np.testing.assert_allclose(y.numpy(), loop_batch_norm(x, bn.weight.numpy(),
+                                                          bn.bias.numpy()), atol=1e-4)
+    count = 4 * 5 * 6
+    np.testing.assert_allclose(bn.running_mean, 0.5 * x.mean(axis=(0, 2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var, 0.5 + 0.5 * x.var(axis=(0, 2, 3)) * count /
+                               (count - 1), rtol=1e-5)
+    bn.eval()
+    expected = (x - bn.running_mean[:, None, None]) / np.sqrt(bn.running_var[:, None, None]
+                                                              + 1e-5)
+    expected = expected * bn.weight.numpy()[:, None, None] + bn.bias.numpy()[:, None, None]
+    np.testing.assert_allclose(bn(x).numpy(), expected, atol=1e-5)
+    assert bn(x).dtype == np.float32
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm2d_gradcheck_first_and_second_order(training):
+    bn = nn.BatchNorm2d(2).train(training) if hasattr(nn.Module, "train") else nn.BatchNorm2d(2)
+    running_mean, running_var = np.array([0.1, -0.2]), np.array([1.5, 0.7])
+
+    def fn(x, weight, bias):
+        return F.batch_norm(x, running_mean.copy(), running_var.copy(), weight, bias,
+                            training=training)
+
+    x, weight, bias = leaf(3, 2, 3, 2, seed=12), leaf(2, seed=13), leaf(2, seed=14)
+    assert bn.training is training
+    assert tg.gradcheck(fn, (x, weight, bias))
+    assert tg.gradcheck(second_order(fn), (x, weight, bias))
+
+
+def test_batch_norm2d_matches_pytorch_in_train_and_eval_mode():
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.BatchNorm2d(3), torch.nn.BatchNorm2d(3).double()
+    x = leaf(4, 3, 5, 2, seed=15)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    y, ty = ours(x), theirs(tx)
+    np.testing.assert_allclose(y.numpy(), ty.detach().numpy(), atol=1e-5)
+    grad = np.random.default_rng(16).standard_normal(y.shape)
+    y.backward(grad)
+    ty.backward(torch.tensor(grad))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(ours.bias.grad.numpy(), theirs.bias.grad.numpy(), atol=1e-4)
+    np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), atol=1e-6)
+    ours.eval(), theirs.eval()
+    np.testing.assert_allclose(ours(x).numpy(), theirs(tx).detach().numpy(), atol=1e-5)
+
+
+def test_layer_errors_name_the_layer_and_the_shapes():
+    layer = nn.Conv2d(1, 30, 5)
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 30, kernel_size=\(5, 5\), stride=\(1, 1\)\)"
+                                         r": expected input of shape \(N, 1, H, W\), got "
+                                         r"\(100, 784\) \(flattened MNIST images\? load them "
+                                         r"with load_mnist\(flatten=False\)\)"):
+        layer(np.zeros((100, 784), np.float32))
+    with pytest.raises(ValueError, match=r"got \(2, 3, 28, 28\): 3 channels, but the layer has "
+                                         r"in_channels=1"):
+        layer(np.zeros((2, 3, 28, 28), np.float32))
+    with pytest.raises(ValueError, match=r"Conv2d\(1, 30, .*\): conv2d: kernel \(5, 5\) is "
+                                         r"larger than the padded input \(4, 4\)"):
+        layer(np.zeros((1, 1, 4, 4), np.float32))
+    with pytest.raises(ValueError, match=r"MaxPool2d: kernel_size and stride must be at least 1"
+                                         r" and padding at least 0, got kernel_size=\(2, 2\), "
+                                         r"stride=\(0, 0\)"):
+        nn.MaxPool2d(2, stride=0)
+    with pytest.raises(ValueError, match=r"Conv2d: kernel_size and stride must be at least 1"):
+        nn.Conv2d(1, 2, 3, stride=(1, 0))
+    with pytest.raises(ValueError, match=r"MaxPool2d\(kernel_size=\(2, 2\), stride=\(2, 2\)\): "
+                                         r"max_pool2d: expected a 4-d input \(N, C, H, W\), got "
+                                         r"shape \(4, 4\)"):
+        nn.MaxPool2d(2)(np.zeros((4, 4)))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(3, .*\): expected input of shape "
+                                         r"\(N, 3, H, W\), got \(2, 3\)"):
+        nn.BatchNorm2d(3)(np.zeros((2, 3), np.float32))

@@ -117,8 +117,10 @@ def dropout(x, p=0.5, training=True) -> Tensor:
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5) -> Tensor:
-    """Normalise each feature (column) of x, then scale by `weight` and shift by `bias`.
+    """Normalise each feature of x, then scale by `weight` and shift by `bias`.
 
+    A feature is a column of an (N, C) input, or a channel of an (N, C, H, W) image batch:
+    its statistics are taken over the batch, and for images over every pixel too, (N, H, W).
     Training: the batch's mean and biased variance normalise it (Ioffe & Szegedy 2015), and
     the running statistics, when given, are updated in place:
     running = (1 - momentum) * running + momentum * batch, with the unbiased variance
@@ -126,17 +128,19 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     normalise. (The books' `momentum=0.9` weighs the old value; it equals momentum=0.1 here.)
     """
     x = _tensor(x)
+    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the features'
+    per_feature = (x.shape[1],) + (1,) * (x.ndim - 2)  # (C,) or (C, 1, 1): broadcasts over x
     if training:
-        n = x.shape[0]
+        n = x.size // x.shape[1]
         if n < 2:
             raise ValueError(
                 f"batch_norm in training mode needs more than one sample per feature (its "
                 f"variance), got input of shape {x.shape}; use a larger batch or .eval()"
             )
-        mean = x.mean(axis=0)
-        centered = x - mean
-        variance = (centered * centered).mean(axis=0)
-        x_hat = centered / (variance + eps).sqrt()
+        mean = x.mean(axis=axes)
+        centered = x - mean.reshape(per_feature)
+        variance = (centered * centered).mean(axis=axes)
+        x_hat = centered / (variance + eps).sqrt().reshape(per_feature)
         if running_mean is not None:
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.data
@@ -144,11 +148,12 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             running_var *= 1.0 - momentum
             running_var += (momentum * n / (n - 1)) * variance.data
     else:
-        x_hat = (x - running_mean) * (1.0 / np.sqrt(running_var + eps))
+        x_hat = (x - running_mean.reshape(per_feature)) * \
+            (1.0 / np.sqrt(running_var + eps)).reshape(per_feature)
     if weight is not None:
-        x_hat = x_hat * weight
+        x_hat = x_hat * weight.reshape(per_feature)
     if bias is not None:
-        x_hat = x_hat + bias
+        x_hat = x_hat + bias.reshape(per_feature)
     return x_hat
 
 
