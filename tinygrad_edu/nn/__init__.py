@@ -10,10 +10,14 @@ functions).
 
 from . import functional, init
 from .layers import (
+    AvgPool2d,
     BatchNorm1d,
+    BatchNorm2d,
+    Conv2d,
     Dropout,
     Flatten,
     Linear,
+    MaxPool2d,
     ReLU,
     Sequential,
     Sigmoid,
@@ -23,6 +27,7 @@ from .layers import (
 from .module import LoadResult, Module, ModuleList, Parameter
 
 __all__ = [
-    "BatchNorm1d", "Dropout", "Flatten", "Linear", "LoadResult", "Module", "ModuleList",
-    "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh", "functional", "init",
+    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "Linear",
+    "LoadResult", "MaxPool2d", "Module", "ModuleList", "Parameter", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "Tanh", "functional", "init",
 ]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import conv
 from ..autograd import Function
 from ..random import generator
 from ..tensor import Tensor
@@ -116,8 +117,10 @@ def dropout(x, p=0.5, training=True) -> Tensor:
 
 def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5) -> Tensor:
-    """Normalise each feature (column) of x, then scale by `weight` and shift by `bias`.
+    """Normalise each feature of x, then scale by `weight` and shift by `bias`.
 
+    A feature is a column of an (N, C) input, or a channel of an (N, C, H, W) image batch:
+    its statistics are taken over the batch, and for images over every pixel too, (N, H, W).
     Training: the batch's mean and biased variance normalise it (Ioffe & Szegedy 2015), and
     the running statistics, when given, are updated in place:
     running = (1 - momentum) * running + momentum * batch, with the unbiased variance
@@ -125,17 +128,19 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     normalise. (The books' `momentum=0.9` weighs the old value; it equals momentum=0.1 here.)
     """
     x = _tensor(x)
+    axes = (0,) + tuple(range(2, x.ndim))  # every axis but the features'
+    per_feature = (x.shape[1],) + (1,) * (x.ndim - 2)  # (C,) or (C, 1, 1): broadcasts over x
     if training:
-        n = x.shape[0]
+        n = x.size // x.shape[1]
         if n < 2:
             raise ValueError(
                 f"batch_norm in training mode needs more than one sample per feature (its "
                 f"variance), got input of shape {x.shape}; use a larger batch or .eval()"
             )
-        mean = x.mean(axis=0)
-        centered = x - mean
-        variance = (centered * centered).mean(axis=0)
-        x_hat = centered / (variance + eps).sqrt()
+        mean = x.mean(axis=axes)
+        centered = x - mean.reshape(per_feature)
+        variance = (centered * centered).mean(axis=axes)
+        x_hat = centered / (variance + eps).sqrt().reshape(per_feature)
         if running_mean is not None:
             running_mean *= 1.0 - momentum
             running_mean += momentum * mean.data
@@ -143,12 +148,154 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
             running_var *= 1.0 - momentum
             running_var += (momentum * n / (n - 1)) * variance.data
     else:
-        x_hat = (x - running_mean) * (1.0 / np.sqrt(running_var + eps))
+        x_hat = (x - running_mean.reshape(per_feature)) * \
+            (1.0 / np.sqrt(running_var + eps)).reshape(per_feature)
     if weight is not None:
-        x_hat = x_hat * weight
+        x_hat = x_hat * weight.reshape(per_feature)
     if bias is not None:
-        x_hat = x_hat + bias
+        x_hat = x_hat + bias.reshape(per_feature)
     return x_hat
+
+
+# ---- convolution and pooling (NCHW; the pieces are in tinygrad_edu/conv.py) -------------------
+
+
+def im2col(x, kernel_size, stride=1, padding=0) -> Tensor:
+    """Every kernel-sized window of x (N, C, H, W) as one row: (N*OH*OW, C*KH*KW).
+
+    The books' layout: row n*OH*OW + i*OW + j holds the window of sample n at output pixel
+    (i, j), its C*KH*KW numbers channel by channel, each channel row by row. Padding adds
+    zeros around H and W. Differentiable: the gradient is col2im, each row's gradient added
+    back into its window.
+
+    >>> import numpy as np
+    >>> x = Tensor(np.arange(9.0).reshape(1, 1, 3, 3))
+    >>> im2col(x, 2).numpy()                     # four 2x2 windows of a 3x3 image
+    array([[0., 1., 3., 4.],
+           [1., 2., 4., 5.],
+           [3., 4., 6., 7.],
+           [4., 5., 7., 8.]])
+    """
+    x = _tensor(x)
+    kernel, stride, padding, _ = conv.geometry("im2col", x.shape, kernel_size, stride, padding)
+    return conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
+    """2-d convolution (cross-correlation, as in the books and PyTorch) of x (N, C, H, W).
+
+    `weight` has shape (out_channels, in_channels, KH, KW), `bias` (out_channels,). As the
+    books compute it: im2col, one matrix product with the flattened filters, and a reshape
+    of the (N*OH*OW, out_channels) result back to (N, out_channels, OH, OW), where
+    OH = (H + 2 padding - KH) // stride + 1 (likewise OW).
+
+    >>> import numpy as np
+    >>> x = Tensor(np.ones((2, 3, 5, 5)))
+    >>> w = Tensor(np.ones((4, 3, 3, 3)))        # 4 filters of 3 channels, 3x3
+    >>> y = conv2d(x, w, padding=1)
+    >>> y.shape
+    (2, 4, 5, 5)
+    >>> y.numpy()[0, 0, [2, 0], [2, 0]].tolist()   # 3*3*3 ones inside, 3*2*2 at a corner
+    [27.0, 12.0]
+    """
+    x, weight = _tensor(x), _tensor(weight)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must have shape (out_channels, in_channels, KH, KW), "
+                         f"got {weight.shape}")
+    out_channels, in_channels, kh, kw = weight.shape
+    kernel, stride, padding, (oh, ow) = conv.geometry("conv2d", x.shape, (kh, kw), stride,
+                                                       padding)
+    if x.shape[1] != in_channels:
+        raise ValueError(
+            f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the weight of "
+            f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
+        )
+    n = x.shape[0]
+    col = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
+    rows = col.reshape(n, oh * ow, -1).transpose(0, 2, 1)  # per sample: (C*KH*KW, OH*OW)
+    out = weight.reshape(out_channels, -1) @ rows  # (FN, C*KH*KW) @ ... = (N, FN, OH*OW)
+    if bias is not None:
+        out = out + bias.reshape(out_channels, 1)
+    return out.reshape(n, out_channels, oh, ow)
+
+
+def _pool_geometry(where, x, kernel_size, stride, padding):
+    kernel, stride, padding, out = conv.geometry(
+        where, x.shape, kernel_size, kernel_size if stride is None else stride, padding)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{where}: padding {padding} must be at most half the kernel "
+                         f"{kernel} (input shape {x.shape})")
+    return kernel, stride, padding, out
+
+
+def _blocks(x, kernel, stride, padding, out):
+    """x as (N, C, OH, KH, OW, KW) when the windows lie side by side, or None.
+
+    A free reshape: no window is copied. Rows and columns that fit no window are cut off.
+    """
+    if stride != kernel or padding != (0, 0):
+        return None
+    (kh, kw), (oh, ow) = kernel, out
+    if x.shape[2:] != (oh * kh, ow * kw):
+        x = x[:, :, :oh * kh, :ow * kw]
+    return x.reshape(x.shape[0], x.shape[1], oh, kh, ow, kw)
+
+
+def _window_rows(x, kernel, stride, padding, fill):
+    """im2col's rows regrouped per channel: (N*OH*OW, C, KH*KW)."""
+    col = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill)
+    return col.reshape(col.shape[0], x.shape[1], kernel[0] * kernel[1])
+
+
+def _as_image(rows, n, out):
+    """(N*OH*OW, C) per-window results back to (N, C, OH, OW)."""
+    return rows.reshape(n, out[0], out[1], rows.shape[1]).transpose(0, 3, 1, 2)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+    """The largest value of each window; stride defaults to kernel_size (windows side by side).
+
+    The gradient goes to the maximum of each window; when several values tie for it (a window
+    of zeros after a ReLU), all of it goes to the first one in reading order, as in the books
+    (argmax) and PyTorch. Padding (at most half the kernel) counts as -inf, never the max.
+
+    >>> import numpy as np
+    >>> x = Tensor(np.array([[[[1.0, 2.0, 5.0, 0.0],
+    ...                        [3.0, 4.0, 1.0, 1.0]]]]), requires_grad=True)
+    >>> y = max_pool2d(x, 2)
+    >>> y.numpy()
+    array([[[[4., 5.]]]])
+    >>> y.sum().backward()
+    >>> x.grad.numpy()
+    array([[[[0., 0., 1., 0.],
+             [0., 1., 0., 0.]]]])
+    """
+    x = _tensor(x)
+    kernel, stride, padding, out = _pool_geometry("max_pool2d", x, kernel_size, stride, padding)
+    blocks = _blocks(x, kernel, stride, padding, out)
+    if blocks is not None:  # windows side by side: the max of each window row, then of those
+        row_max = conv.FirstMax.apply(blocks, axis=5)  # (N, C, OH, KH, OW)
+        return conv.FirstMax.apply(row_max, axis=3)
+    rows = _window_rows(x, kernel, stride, padding, fill=-np.inf)
+    return _as_image(conv.FirstMax.apply(rows, axis=2), x.shape[0], out)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
+    """The mean of each window; stride defaults to kernel_size. Padding counts as zeros that
+    are part of the mean (PyTorch's default, count_include_pad=True). Each input gets
+    gy / (KH*KW) from every window that holds it.
+
+    >>> import numpy as np
+    >>> avg_pool2d(Tensor(np.arange(8.0).reshape(1, 1, 2, 4)), 2).numpy()
+    array([[[[2.5, 4.5]]]])
+    """
+    x = _tensor(x)
+    kernel, stride, padding, out = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
+    blocks = _blocks(x, kernel, stride, padding, out)
+    if blocks is not None:
+        return blocks.mean(axis=(3, 5))
+    return _as_image(_window_rows(x, kernel, stride, padding, fill=0.0).mean(axis=2),
+                     x.shape[0], out)
 
 
 # ---- losses -----------------------------------------------------------------------------------

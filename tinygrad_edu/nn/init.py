@@ -5,7 +5,8 @@ into the tensor's own array, so its dtype (float32 stays float32) and its identi
 optimizer that already holds it) are kept.
 
 Fan-in is `shape[0]`: weights here have shape (in_features, out_features), `x @ W` as in the
-notes, the transpose of PyTorch's layout.
+notes, the transpose of PyTorch's layout. A convolution's weight, (out_channels, in_channels,
+KH, KW), has fan-in in_channels * KH * KW: the inputs one output pixel sums over.
 
 >>> import tinygrad_edu as tg
 >>> import tinygrad_edu.nn as nn
@@ -38,6 +39,8 @@ def _fan_in(tensor: Tensor, name: str) -> int:
             f"{name} needs a weight of shape (in_features, out_features), got shape "
             f"{tensor.shape}; biases start at zero (zeros_)"
         )
+    if tensor.ndim == 4:  # a convolution's filters: each output sums over C * KH * KW inputs
+        return math.prod(tensor.shape[1:])
     return tensor.shape[0]
 
 

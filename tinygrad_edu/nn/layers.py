@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 
+from .. import conv
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -134,7 +135,11 @@ class Softmax(Module):
 
 
 class Flatten(Module):
-    """Keep axis 0 (the batch) and merge the others: (N, 1, 28, 28) -> (N, 784)."""
+    """Keep axis 0 (the batch) and merge the others: (N, 1, 28, 28) -> (N, 784).
+
+    On the output of a convolution, (N, C, H, W), the order is channel by channel, each
+    channel row by row, as in the books and PyTorch.
+    """
 
     def forward(self, x):
         if not isinstance(x, Tensor):
@@ -159,6 +164,120 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Conv2d(Module):
+    """A convolution layer: `out_channels` filters of shape (in_channels, KH, KW) slid over an
+    (N, in_channels, H, W) input, giving (N, out_channels, OH, OW) (F.conv2d: im2col and one
+    matrix product, as in the books).
+
+    `weight` has shape (out_channels, in_channels, KH, KW), the books' and PyTorch's layout;
+    `bias` (out_channels,). kernel_size, stride and padding are an int or an (h, w) pair.
+    Default initialisation: He (Gaussian, std sqrt(2 / (in_channels * KH * KW)), the books'
+    choice for ReLU networks; PyTorch uses a uniform of a smaller scale), bias zeros.
+
+    >>> import numpy as np
+    >>> conv = Conv2d(1, 30, 5)                       # the books' SimpleConvNet's layer
+    >>> conv
+    Conv2d(1, 30, kernel_size=(5, 5), stride=(1, 1))
+    >>> conv.weight.shape
+    (30, 1, 5, 5)
+    >>> conv(np.zeros((100, 1, 28, 28), np.float32)).shape
+    (100, 30, 24, 24)
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 bias: bool = True):
+        super().__init__()
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size, self.stride, self.padding = _window("Conv2d", kernel_size, stride,
+                                                             padding)
+        dtype = get_default_dtype()
+        self.weight = Parameter(np.empty((out_channels, in_channels, *self.kernel_size), dtype))
+        init.he_(self.weight)
+        self.bias = Parameter(np.zeros(out_channels, dtype)) if bias else None
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.ndim != 4 or x.shape[1] != self.in_channels:
+            raise ValueError(
+                f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), got "
+                f"{x.shape}" + _hint(x.shape, self.in_channels)
+            )
+        try:
+            return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0, 0):
+            text += f", padding={self.padding}"
+        return text if self.bias is not None else text + ", bias=False"
+
+
+def _window(layer, kernel_size, stride, padding):
+    """kernel_size, stride, padding as (h, w) pairs, checked when the layer is made."""
+    kernel = conv.pair(kernel_size, "kernel_size", layer)
+    stride = conv.pair(stride, "stride", layer)
+    padding = conv.pair(padding, "padding", layer)
+    if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
+        raise ValueError(f"{layer}: kernel_size and stride must be at least 1 and padding at "
+                         f"least 0, got kernel_size={kernel}, stride={stride}, "
+                         f"padding={padding}")
+    return kernel, stride, padding
+
+
+def _hint(shape, channels) -> str:
+    if len(shape) == 4:
+        return f": {shape[1]} channels, but the layer has in_channels={channels}"
+    if len(shape) == 2 and shape[1] == 784 and channels == 1:
+        return " (flattened MNIST images? load them with load_mnist(flatten=False))"
+    if len(shape) == 3:
+        return " (one image? add the batch axis: x.reshape(1, *x.shape))"
+    return ""
+
+
+class _Pool2d(Module):
+    function = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = _window(
+            type(self).__name__, kernel_size, kernel_size if stride is None else stride, padding)
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        try:
+            return type(self).function(x, self.kernel_size, self.stride, self.padding)
+        except ValueError as error:
+            raise ValueError(f"{self!r}: {error}") from None
+
+    def extra_repr(self) -> str:
+        text = f"kernel_size={self.kernel_size}, stride={self.stride}"
+        return text + (f", padding={self.padding}" if self.padding != (0, 0) else "")
+
+
+class MaxPool2d(_Pool2d):
+    """The largest value of each window (F.max_pool2d); stride defaults to kernel_size.
+
+    Ties: the whole gradient goes to the first maximum of the window, in reading order.
+
+    >>> MaxPool2d(2)
+    MaxPool2d(kernel_size=(2, 2), stride=(2, 2))
+    """
+
+    function = staticmethod(F.max_pool2d)
+
+
+class AvgPool2d(_Pool2d):
+    """The mean of each window (F.avg_pool2d); stride defaults to kernel_size."""
+
+    function = staticmethod(F.avg_pool2d)
 
 
 class BatchNorm1d(Module):
@@ -205,3 +324,27 @@ class BatchNorm1d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Batch normalisation of each channel of an (N, num_features, H, W) input.
+
+    The same as BatchNorm1d, with each channel's statistics taken over the batch and every
+    pixel, (N, H, W): one mean, variance, gamma and beta per channel, running statistics
+    updated in training mode and used in eval mode.
+
+    >>> import numpy as np
+    >>> bn = BatchNorm2d(3)
+    >>> bn(np.ones((2, 3, 4, 4), np.float32)).shape
+    (2, 3, 4, 4)
+    """
+
+    def forward(self, x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        if x.ndim != 4 or x.shape[1] != self.num_features:
+            raise ValueError(
+                f"{self!r}: expected input of shape (N, {self.num_features}, H, W), got {x.shape}"
+            )
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            self.training, self.momentum, self.eps)
