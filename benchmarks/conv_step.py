@@ -1,0 +1,147 @@
+"""Convolution speed and memory (conv_twins.py): tinygrad_edu against NumPy by hand and PyTorch.
+
+Time: rounds interleaved (hand, engine, torch, hand, ...), the best round of each counted.
+PyTorch runs on the CPU with as many threads as NumPy's BLAS uses (OPENBLAS_NUM_THREADS or
+OMP_NUM_THREADS when set, else one per available core, OpenBLAS's default), so that both
+multiply matrices with the same cores. Without PyTorch those rows are left out.
+Peak: the most memory NumPy and Python hold during one SimpleConvNet step (tracemalloc),
+above what the weights, the optimizer and the data take.
+
+    python benchmarks/conv_step.py
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import conv_twins as twins  # noqa: E402
+from timing import Row, interleaved_best, print_table  # noqa: E402
+
+TORCH_TARGET = 1.5  # both figures, against PyTorch
+HAND_TARGET = 1.2  # the layer, against the hand twin
+PEAK_TARGET = 1.5
+
+
+def blas_threads() -> int:
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(name, "").isdigit():
+            return int(os.environ[name])
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def load_torch():
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(blas_threads())
+    return torch
+
+
+def layer_times(rounds=10, torch=None):
+    """Seconds per forward + backward of the layer: {"hand": .., "engine": .., "torch": ..}."""
+    weights = twins.initial_weights()
+    images, _ = twins.make_data(batches=1)
+    x = images[0]
+    dout = twins.np.random.default_rng(1).standard_normal((twins.BATCH, twins.FILTERS, 12, 12))
+    dout = dout.astype(twins.np.float32)
+    hand, engine = twins.HandConvLayer(weights), twins.EngineConvLayer(weights)
+
+    def run_hand():
+        hand.forward(x)
+        hand.backward(dout)
+
+    candidates = {"hand": run_hand, "engine": lambda: engine.run(x, dout)}
+    if torch is not None:
+        layer = twins.TorchConvLayer(weights)
+        tx, tdout = torch.from_numpy(x), torch.from_numpy(dout)
+        candidates["torch"] = lambda: layer.run(tx, tdout)
+    for run in candidates.values():
+        run()  # warm up
+    return interleaved_best(candidates, rounds=rounds)
+
+
+def step_times(rounds=10, steps_per_round=4, torch=None):
+    """Seconds per SimpleConvNet training step: {"hand": .., "engine": .., "torch": ..}."""
+    weights = twins.initial_weights()
+    images, labels = twins.make_data(batches=steps_per_round)
+    models = {"hand": (twins.HandSimpleConvNet(weights), images, labels),
+              "engine": (twins.EngineSimpleConvNet(weights), images, labels)}
+    if torch is not None:
+        models["torch"] = (twins.TorchSimpleConvNet(weights), torch.from_numpy(images),
+                           torch.from_numpy(labels))
+
+    def run(model, xs, ts):
+        def steps():
+            for x, t in zip(xs, ts):
+                model.step(x, t)
+        return steps
+
+    candidates = {name: run(*entry) for name, entry in models.items()}
+    for steps in candidates.values():
+        steps()  # warm up: optimizer state, first touches of every buffer
+    best = interleaved_best(candidates, rounds=rounds)
+    return {name: seconds / steps_per_round for name, seconds in best.items()}
+
+
+def step_peak(model_class) -> int:
+    """Peak bytes held during one step, above what the twin held before its first step."""
+    tracemalloc.start()
+    try:
+        model = model_class(twins.initial_weights())
+        images, labels = twins.make_data(batches=2)
+        before = tracemalloc.get_traced_memory()[0]
+        model.step(images[0], labels[0])  # optimizer state, leftover gradients
+        tracemalloc.reset_peak()
+        model.step(images[1], labels[1])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return peak - before
+
+
+def _ratio_row(figure, seconds, baseline, target):
+    ratio = seconds / baseline
+    return Row(figure, seconds * 1e3, "ms", f"<= {target}x", ratio=ratio, ok=ratio <= target)
+
+
+def measure(rounds=10) -> list[Row]:
+    torch = load_torch()
+    layer = layer_times(rounds, torch)
+    step = step_times(rounds, torch=torch)
+    rows = [Row("conv 1->30 5x5 + relu + pool 2, fwd+bwd, batch 100: NumPy by hand",
+                layer["hand"] * 1e3, "ms", "(baseline)"),
+            _ratio_row("conv layer: tinygrad_edu vs NumPy by hand", layer["engine"],
+                       layer["hand"], HAND_TARGET)]
+    if torch is not None:
+        rows += [Row(f"conv layer: PyTorch CPU, {torch.get_num_threads()} thread(s)",
+                     layer["torch"] * 1e3, "ms", "(baseline)"),
+                 _ratio_row("conv layer: tinygrad_edu vs PyTorch", layer["engine"],
+                            layer["torch"], TORCH_TARGET)]
+    rows.append(Row("SimpleConvNet Adam step, batch 100: NumPy by hand", step["hand"] * 1e3,
+                    "ms", "(baseline)"))
+    rows.append(Row("SimpleConvNet step: tinygrad_edu", step["engine"] * 1e3, "ms", "",
+                    ratio=step["engine"] / step["hand"]))
+    if torch is not None:
+        rows += [Row("SimpleConvNet step: PyTorch CPU", step["torch"] * 1e3, "ms",
+                     "(baseline)"),
+                 _ratio_row("SimpleConvNet step: tinygrad_edu vs PyTorch", step["engine"],
+                            step["torch"], TORCH_TARGET)]
+    hand_peak = step_peak(twins.HandSimpleConvNet)
+    engine_peak = step_peak(twins.EngineSimpleConvNet)
+    ratio = engine_peak / hand_peak
+    rows += [Row("SimpleConvNet step's peak memory: NumPy by hand", hand_peak / 2**20, "MB",
+                 "(baseline)"),
+             Row("SimpleConvNet step's peak memory: tinygrad_edu", engine_peak / 2**20, "MB",
+                 f"<= {PEAK_TARGET}x", ratio=ratio, ok=ratio <= PEAK_TARGET)]
+    return rows
+
+
+if __name__ == "__main__":
+    print_table(measure())

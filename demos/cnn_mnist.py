@@ -1,0 +1,202 @@
+"""Train a small convolutional network on MNIST (or Fashion-MNIST) to 99% test accuracy.
+
+Chapter 7 of the books in the engine: two rounds of convolution, ReLU and 2x2 max pooling,
+then an affine layer to the 10 classes, softmax cross-entropy and Adam:
+
+    (N, 1, 28, 28) -> Conv2d(1, 16, 5, padding=2) -> ReLU -> MaxPool2d(2) -> (N, 16, 14, 14)
+                   -> Conv2d(16, 32, 5, padding=2) -> ReLU -> MaxPool2d(2) -> (N, 32, 7, 7)
+                   -> Flatten -> Linear(1568, 10)
+
+The default run (3 epochs) reaches a test accuracy of at least 0.99 in a few minutes on two
+CPU cores; `--fashion` trains on Fashion-MNIST (about 0.90). Afterwards it saves the weights
+(.npz), draws the network's graph (SVG) and the learned first-layer filters (PNG, needs
+matplotlib), all in demos/output/ unless told otherwise.
+
+    python demos/cnn_mnist.py [--fashion] [--data-dir DIR] [--epochs 3] [--batch-size 100]
+                              [--lr 0.001] [--seed 0] [--save PATH] [--graph PATH]
+                              [--filters PATH] [--limit N] [--quick] [--quiet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+from tqdm import tqdm
+
+import tinygrad_edu as tg
+import tinygrad_edu.nn.functional as F
+from tinygrad_edu import nn, optim
+from tinygrad_edu.data import DataLoader
+
+OUTPUT = Path(__file__).resolve().parent / "output"
+TARGETS = {"mnist": 0.99, "fashion": 0.90}
+
+
+class ConvNet(nn.Module):
+    """conv-relu-pool twice, then one affine layer to the class scores."""
+
+    def __init__(self, channels=(16, 32), classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, channels[0], 5, padding=2)
+        self.conv2 = nn.Conv2d(channels[0], channels[1], 5, padding=2)
+        self.pool = nn.MaxPool2d(2)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(channels[1] * 7 * 7, classes)
+
+    def forward(self, x):
+        x = self.pool(self.conv1(x).relu())  # (N, 16, 14, 14)
+        x = self.pool(self.conv2(x).relu())  # (N, 32, 7, 7)
+        return self.fc(self.flatten(x))  # logits; cross_entropy applies the softmax
+
+
+class NonFiniteLoss(RuntimeError):
+    """The loss became NaN or infinite: training cannot go on."""
+
+
+def accuracy(model, x, labels, chunk=1000) -> float:
+    correct = 0
+    with tg.no_grad():
+        for start in range(0, len(x), chunk):
+            logits = model(x[start:start + chunk]).numpy()
+            correct += int((logits.argmax(axis=1) == labels[start:start + chunk]).sum())
+    return correct / len(x)
+
+
+def train(args):
+    """Train as `args` say; returns the model, the history of each epoch and the last batch."""
+    kind = "fashion" if args.fashion else "mnist"
+    (x_train, t_train), (x_test, t_test) = tg.datasets.load_mnist(
+        root=args.data_dir, kind=kind, flatten=False)  # (N, 1, 28, 28) float32
+    if args.limit:
+        x_train, t_train = x_train[:args.limit], t_train[:args.limit]
+        x_test, t_test = x_test[:max(args.limit // 5, 500)], t_test[:max(args.limit // 5, 500)]
+    tg.manual_seed(args.seed)
+    model = ConvNet()
+    optimizer = optim.Adam(model.parameters(), lr=args.lr)
+    loader = DataLoader((x_train, t_train), batch_size=args.batch_size, shuffle=True,
+                        seed=args.seed)
+    history, step = [], 0
+    for epoch in range(1, args.epochs + 1):
+        model.train()
+        total, count = 0.0, 0
+        bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
+                   disable=args.quiet)
+        for x, t in bar:
+            step += 1
+            loss = F.cross_entropy(model(x), t)
+            value = loss.item()
+            if not math.isfinite(value):
+                raise NonFiniteLoss(f"the loss became {value} at step {step} (epoch {epoch}); "
+                                    f"training stopped. Try a smaller --lr (now {args.lr}).")
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += value * len(t)
+            count += len(t)
+            if step % 20 == 0:
+                bar.set_postfix(loss=f"{value:.4f}")
+        bar.close()
+        model.eval()
+        record = {"epoch": epoch, "loss": total / count,
+                  "test_acc": accuracy(model, x_test, t_test)}
+        history.append(record)
+        print(f"epoch {epoch}: loss {record['loss']:.4f}, test acc {record['test_acc']:.4f}",
+              flush=True)
+        if args.save:
+            model.save(args.save)  # written atomically: an interrupted save keeps the old file
+    return model, history, x_test[:2]
+
+
+def draw_filters(model, path) -> None:
+    """The first layer's filters as small grey images (they learn strokes and edges)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no filter picture: matplotlib is not installed (pip install matplotlib, or "
+              "make demo)")
+        return
+    filters = model.conv1.weight.numpy()[:, 0]  # (16, 5, 5)
+    columns = 8
+    rows = math.ceil(len(filters) / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(columns, rows + 0.4))
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index < len(filters):
+            ax.imshow(filters[index], cmap="gray", interpolation="nearest")
+    figure.suptitle("first-layer filters (5x5), dark = negative, light = positive")
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+    print(f"first-layer filters: {path}")
+
+
+def draw_network(model, images, path) -> None:
+    """The graph of one forward pass (two images) with its loss, parameters named."""
+    loss = F.cross_entropy(model(images), [0, 1])
+    written = tg.viz.save_graph(loss, path, model=model)
+    print(f"network graph: {written}")
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fashion", action="store_true", help="train on Fashion-MNIST")
+    parser.add_argument("--data-dir", default=None,
+                        help="folder holding mnist/ or fashion-mnist/ (default: see "
+                             "tg.datasets.data_root)")
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--save", default=str(OUTPUT / "cnn_mnist.npz"),
+                        help="write the weights to this .npz after every epoch")
+    parser.add_argument("--graph", default=str(OUTPUT / "cnn_graph.svg"),
+                        help="draw the network's graph into this SVG file")
+    parser.add_argument("--filters", default=str(OUTPUT / "cnn_filters.png"),
+                        help="draw the first-layer filters into this PNG (needs matplotlib)")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="train on the first N images only (a quick run)")
+    parser.add_argument("--quick", action="store_true",
+                        help="a run of seconds for the tests: --limit 2000 --epochs 1")
+    parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.limit, args.epochs = args.limit or 2000, 1
+    return args
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    for path in (args.save, args.graph, args.filters):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        model, history, images = train(args)
+    except NonFiniteLoss as error:
+        print(error, file=sys.stderr)
+        return 1
+    except tg.datasets.DatasetError as error:  # missing or corrupt files: say what to do
+        print(error, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\ninterrupted after {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        return 130
+    seconds = time.perf_counter() - start
+    target = TARGETS["fashion" if args.fashion else "mnist"]
+    final = history[-1]["test_acc"]
+    verdict = "reached" if final >= target else "below"
+    print(f"trained in {seconds:.1f} s: test accuracy {final:.4f} ({verdict} the {target} "
+          f"target)")
+    print(f"weights: {args.save}")
+    draw_network(model, images, args.graph)
+    draw_filters(model, args.filters)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
