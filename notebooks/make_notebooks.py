@@ -1106,19 +1106,25 @@ CONVOLUTION = [
     md("""
         ## 학습된 필터
 
-        첫 합성곱 계층의 필터 8개를 학습 전(위)과 후(아래)로 그립니다. 학습 전에는 무작위
-        잡음이던 필터가, 학습 후에는 경계나 획의 방향에 반응하는 모양으로 바뀝니다(데이터와
-        에폭을 늘릴수록 뚜렷해집니다).
+        첫 합성곱 계층의 필터 8개를 학습 전(첫 줄)과 후(둘째 줄)로 그립니다. 미니배치 40개만큼의
+        짧은 학습이라 눈으로는 거의 그대로로 보이므로, 셋째 줄에 학습이 바꾼 양(후 - 전)을
+        그렸습니다(빨강은 커진 곳, 파랑은 작아진 곳). 데이터와 에폭을 늘려 오래 학습하면, 책에서처럼
+        필터가 무작위 잡음에서 경계나 획의 방향에 반응하는 규칙적인 모양으로 바뀝니다.
     """),
     code("""
         filters_after = net.conv.weight.numpy()
-        fig, axes = plt.subplots(2, 8, figsize=(10, 2.8))
-        for row, filters in zip(axes, [filters_before, filters_after]):
-            for ax, f in zip(row, filters[:, 0]):
-                ax.imshow(f, cmap="gray_r")
-                ax.axis("off")
-        axes[0, 0].set_title("before", loc="left")
-        axes[1, 0].set_title("after", loc="left")
+        change = filters_after - filters_before
+        limit = np.abs(change).max()
+        fig, axes = plt.subplots(3, 8, figsize=(10, 4.2))
+        for ax, before, after, delta in zip(axes.T, filters_before[:, 0], filters_after[:, 0],
+                                            change[:, 0]):
+            ax[0].imshow(before, cmap="gray_r")
+            ax[1].imshow(after, cmap="gray_r")
+            ax[2].imshow(delta, cmap="coolwarm", vmin=-limit, vmax=limit)
+        for ax in axes.ravel():
+            ax.axis("off")
+        for row, title in zip(axes[:, 0], ["before", "after", "after - before"]):
+            row.set_title(title, loc="left")
         plt.show()
     """),
     code("""
