@@ -11,6 +11,7 @@ numbers in their comments (the printed results) are the same.
 import ast
 import collections
 import io
+import json
 import re
 import tokenize
 from pathlib import Path
@@ -84,11 +85,42 @@ def test_every_korean_heading_carries_an_anchor(english, korean):
         f"{korean.name} has a heading without <a id=...></a> on the line before it")
 
 
-@pytest.mark.parametrize(("english", "korean"), TRANSLATIONS, ids=PAIR_IDS)
-def test_links_to_sections_in_the_korean_pages_land(english, korean):
-    anchors = {anchor for anchor, _ in korean_sections(korean)}
-    for target in LINK_TO_SECTION.findall(prose(korean)):
-        assert target in anchors, f"{korean.name} links to #{target}, which it does not have"
+KOREAN_PAGES = sorted([ROOT / "README.ko.md", *(ROOT / "docs" / "ko").glob("*.md")])
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def anchors_of(path: Path) -> set[str]:
+    """What `page#anchor` can point at: explicit `<a id>`s and GitHub's heading slugs."""
+    text = prose(path)
+    return set(re.findall(r'<a id="([^"]+)"></a>', text)) | {
+        slug(title) for _, title in HEADING.findall(text)}
+
+
+def korean_links() -> list[tuple[str, Path, str]]:
+    """(where, page the link is relative to, target) for every link of the Korean pages and
+    the markdown cells of the notebooks."""
+    links = [(page.name, page, target) for page in KOREAN_PAGES
+             for target in LINK.findall(prose(page))]
+    for notebook in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        for cell in cells:
+            if cell["cell_type"] == "markdown":
+                links += [(notebook.name, notebook, target)
+                          for target in LINK.findall("".join(cell["source"]))]
+    return links
+
+
+def test_links_in_the_korean_pages_and_notebooks_land():
+    links = korean_links()
+    assert len(links) >= 30
+    for where, page, target in links:
+        if target.startswith(("http://", "https://")):
+            continue
+        file_part, _, anchor = target.partition("#")
+        path = (page.parent / file_part).resolve() if file_part else page
+        assert path.exists(), f"{where} links to {target}: no such file"
+        if anchor:
+            assert anchor in anchors_of(path), f"{where} links to {target}: no such section"
 
 
 def test_the_check_notices_a_section_added_on_one_side(tmp_path):
