@@ -12,10 +12,9 @@ import json
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
-
-nbformat = pytest.importorskip("nbformat", reason="needs the test extra: pip install -e .[test]")
-from nbclient import NotebookClient  # noqa: E402  (after the check that names the extra)
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "notebooks"
