@@ -211,9 +211,11 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
             f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
         )
     n = x.shape[0]
-    col = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
-    rows = col.reshape(n, oh * ow, -1).transpose(0, 2, 1)  # per sample: (C*KH*KW, OH*OW)
-    out = weight.reshape(out_channels, -1) @ rows  # (FN, C*KH*KW) @ ... = (N, FN, OH*OW)
+    # im2col, stored per sample as columns (N, C*KH*KW, OH*OW): the product then comes out
+    # as (N, FN, OH*OW), NCHW order, with no transposing copy (conv.py explains the layouts)
+    columns = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
+                                layout="columns")
+    out = weight.reshape(out_channels, -1) @ columns  # (FN, C*KH*KW) @ (N, C*KH*KW, OH*OW)
     if bias is not None:
         out = out + bias.reshape(out_channels, 1)
     return out.reshape(n, out_channels, oh, ow)
@@ -241,15 +243,11 @@ def _blocks(x, kernel, stride, padding, out):
     return x.reshape(x.shape[0], x.shape[1], oh, kh, ow, kw)
 
 
-def _window_rows(x, kernel, stride, padding, fill):
-    """im2col's rows regrouped per channel: (N*OH*OW, C, KH*KW)."""
-    col = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill)
-    return col.reshape(col.shape[0], x.shape[1], kernel[0] * kernel[1])
-
-
-def _as_image(rows, n, out):
-    """(N*OH*OW, C) per-window results back to (N, C, OH, OW)."""
-    return rows.reshape(n, out[0], out[1], rows.shape[1]).transpose(0, 3, 1, 2)
+def _window_columns(x, kernel, stride, padding, fill):
+    """Each channel's windows as columns: (N, C, KH*KW, OH*OW) (im2col, per channel)."""
+    columns = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill,
+                                layout="columns")
+    return columns.reshape(x.shape[0], x.shape[1], kernel[0] * kernel[1], -1)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -276,8 +274,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     if blocks is not None:  # windows side by side: the max of each window row, then of those
         row_max = conv.FirstMax.apply(blocks, axis=5)  # (N, C, OH, KH, OW)
         return conv.FirstMax.apply(row_max, axis=3)
-    rows = _window_rows(x, kernel, stride, padding, fill=-np.inf)
-    return _as_image(conv.FirstMax.apply(rows, axis=2), x.shape[0], out)
+    columns = _window_columns(x, kernel, stride, padding, fill=-np.inf)
+    return conv.FirstMax.apply(columns, axis=2).reshape(*x.shape[:2], *out)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -294,8 +292,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     blocks = _blocks(x, kernel, stride, padding, out)
     if blocks is not None:
         return blocks.mean(axis=(3, 5))
-    return _as_image(_window_rows(x, kernel, stride, padding, fill=0.0).mean(axis=2),
-                     x.shape[0], out)
+    columns = _window_columns(x, kernel, stride, padding, fill=0.0)
+    return columns.mean(axis=2).reshape(*x.shape[:2], *out)
 
 
 # ---- losses -----------------------------------------------------------------------------------
