@@ -92,24 +92,25 @@ def windows(x, kernel, stride, padding, fill=0.0):
 
 
 # Two layouts of the same numbers. "rows", the books': one row per window, (N*OH*OW, C*KH*KW).
-# "columns": per sample, one column per window, (N, C*KH*KW, OH*OW) (the transpose, as Caffe
-# stores it): F.conv2d multiplies the filters by it and gets (N, FN, OH*OW), already in NCHW
-# order, and col2im reads each window position as one contiguous block, so neither direction
-# needs a transposing copy of the (large) column matrix.
+# "columns": its transpose, one column per window, (C*KH*KW, N*OH*OW), stored that way. F.conv2d
+# multiplies the filters by it from the left, W (FN, C*KH*KW) @ col.T, which is the books'
+# `col @ W.T` transposed: one matrix product whose rows are the output channels, so that the
+# result is (FN, N, OH, OW), NCHW with two axes swapped (a free transpose, no copy). And col2im
+# then reads each window position as contiguous (N, OH, OW) blocks.
 
 
 def im2col_array(x, kernel, stride, padding, fill=0.0, layout="rows"):
     """(N, C, H, W) -> (N*OH*OW, C*KH*KW): row (n, i, j) is the window at output pixel (i, j).
 
-    With layout="columns": (N, C*KH*KW, OH*OW), column (i, j) of sample n is that window.
+    With layout="columns": the transpose, (C*KH*KW, N*OH*OW), one column per window.
     """
     view = windows(x, kernel, stride, padding, fill)
     n, c, oh, ow, kh, kw = view.shape
     if layout == "rows":
         col = np.ascontiguousarray(view.transpose(0, 2, 3, 1, 4, 5))  # the one copy
         return col.reshape(n * oh * ow, c * kh * kw)
-    col = np.ascontiguousarray(view.transpose(0, 1, 4, 5, 2, 3))
-    return col.reshape(n, c * kh * kw, oh * ow)
+    col = np.ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))  # (C, KH, KW, N, OH, OW)
+    return col.reshape(c * kh * kw, n * oh * ow)
 
 
 def col2im_array(col, input_shape, kernel, stride, padding, layout="rows"):
@@ -119,9 +120,10 @@ def col2im_array(col, input_shape, kernel, stride, padding, layout="rows"):
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
     # blocks[i, j] (N, C, OH, OW): what each window holds at its position (i, j)
     if layout == "rows":
-        blocks = np.ascontiguousarray(col.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2))
+        blocks = col.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)
+        blocks = np.ascontiguousarray(blocks)  # one copy, then each block is read in order
     else:
-        blocks = col.reshape(n, c, kh, kw, oh, ow).transpose(2, 3, 0, 1, 4, 5)  # no copy
+        blocks = col.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5)  # no copy
     image = np.zeros((n, c, h + 2 * ph, w + 2 * pw), col.dtype)
     for i in range(kh):
         for j in range(kw):  # KH*KW slice additions; overlapping windows add up

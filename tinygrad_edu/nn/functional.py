@@ -211,14 +211,16 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
             f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
         )
     n = x.shape[0]
-    # im2col, stored per sample as columns (N, C*KH*KW, OH*OW): the product then comes out
-    # as (N, FN, OH*OW), NCHW order, with no transposing copy (conv.py explains the layouts)
-    columns = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
-                                layout="columns")
-    out = weight.reshape(out_channels, -1) @ columns  # (FN, C*KH*KW) @ (N, C*KH*KW, OH*OW)
+    # The books: out = col @ W.reshape(FN, -1).T, (N*OH*OW, FN). Here the same product,
+    # transposed: W (FN, C*KH*KW) @ col.T (C*KH*KW, N*OH*OW), with col.T stored as such
+    # (im2col's "columns" layout, conv.py), so that the result, (FN, N, OH, OW), is NCHW with
+    # two axes swapped: a transpose that moves nothing.
+    col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
+                              layout="columns")
+    out = weight.reshape(out_channels, -1) @ col_t  # (FN, N*OH*OW)
     if bias is not None:
         out = out + bias.reshape(out_channels, 1)
-    return out.reshape(n, out_channels, oh, ow)
+    return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
 
 
 def _pool_geometry(where, x, kernel_size, stride, padding):
@@ -244,10 +246,15 @@ def _blocks(x, kernel, stride, padding, out):
 
 
 def _window_columns(x, kernel, stride, padding, fill):
-    """Each channel's windows as columns: (N, C, KH*KW, OH*OW) (im2col, per channel)."""
-    columns = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill,
-                                layout="columns")
-    return columns.reshape(x.shape[0], x.shape[1], kernel[0] * kernel[1], -1)
+    """Each channel's windows as columns: (C, KH*KW, N*OH*OW) (im2col's "columns" layout)."""
+    col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill,
+                              layout="columns")
+    return col_t.reshape(x.shape[1], kernel[0] * kernel[1], -1)
+
+
+def _as_image(per_window, n, out):
+    """(C, N*OH*OW), one number per window, as (N, C, OH, OW)."""
+    return per_window.reshape(per_window.shape[0], n, *out).transpose(1, 0, 2, 3)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -275,7 +282,7 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
         row_max = conv.FirstMax.apply(blocks, axis=5)  # (N, C, OH, KH, OW)
         return conv.FirstMax.apply(row_max, axis=3)
     columns = _window_columns(x, kernel, stride, padding, fill=-np.inf)
-    return conv.FirstMax.apply(columns, axis=2).reshape(*x.shape[:2], *out)
+    return _as_image(conv.FirstMax.apply(columns, axis=1), x.shape[0], out)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -293,7 +300,7 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     if blocks is not None:
         return blocks.mean(axis=(3, 5))
     columns = _window_columns(x, kernel, stride, padding, fill=0.0)
-    return columns.mean(axis=2).reshape(*x.shape[:2], *out)
+    return _as_image(columns.mean(axis=1), x.shape[0], out)
 
 
 # ---- losses -----------------------------------------------------------------------------------
