@@ -456,12 +456,13 @@ def test_cnn_demo_quick_run_learns_saves_and_draws(tmp_path):
     assert re.search(r"trained in [0-9.]+ s: test accuracy [0-9.]+ \((reached|below) the "
                      r"0\.99 target\)", out)
     with np.load(weights, allow_pickle=False) as saved:
-        assert saved["conv1.weight"].shape == (16, 1, 5, 5)
-        assert saved["conv2.weight"].shape == (32, 16, 5, 5)
-        assert saved["fc.weight"].shape == (32 * 7 * 7, 10)
+        assert saved["conv1.weight"].shape == (8, 1, 5, 5)
+        assert saved["conv2.weight"].shape == (16, 8, 5, 5)
+        assert saved["fc1.weight"].shape == (16 * 7 * 7, 128)
+        assert saved["fc2.bias"].shape == (10,)
     svg = ET.parse(graph).getroot()
     texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
-    for label in ["conv1.weight", "conv2.bias", "Im2Col", "FirstMax", "fc.weight"]:
+    for label in ["conv1.weight", "conv2.bias", "Im2Col", "FirstMax", "fc2.weight"]:
         assert label in texts
     try:
         import matplotlib  # noqa: F401

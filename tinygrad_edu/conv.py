@@ -11,8 +11,9 @@ gradient into the window it came from (windows overlap, so a pixel collects the 
 every window that saw it). col2im is linear too, and its own backward is im2col: that pair is
 what makes gradients of gradients (`create_graph=True`) work through a convolution.
 
-Max pooling keeps the largest value of each window; its gradient goes to that one position.
-F.conv2d, F.max_pool2d and F.avg_pool2d (nn/functional.py) put these pieces together.
+Max pooling keeps the largest value of each window; its gradient goes to that one position
+(FirstMax, below). F.im2col, F.conv2d, F.max_pool2d and F.avg_pool2d (nn/functional.py) put
+these pieces together; nn.Conv2d, nn.MaxPool2d and nn.AvgPool2d call them.
 
 >>> import numpy as np
 >>> x = np.arange(16.0).reshape(1, 1, 4, 4)

@@ -186,8 +186,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
 
     `weight` has shape (out_channels, in_channels, KH, KW), `bias` (out_channels,). As the
     books compute it: im2col, one matrix product with the flattened filters, and a reshape
-    of the (N*OH*OW, out_channels) result back to (N, out_channels, OH, OW), where
-    OH = (H + 2 padding - KH) // stride + 1 (likewise OW).
+    to (N, out_channels, OH, OW), where OH = (H + 2 padding - KH) // stride + 1 (likewise
+    OW). Its backward is that of the product, then col2im.
 
     >>> import numpy as np
     >>> x = Tensor(np.ones((2, 3, 5, 5)))
