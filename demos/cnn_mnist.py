@@ -1,19 +1,22 @@
 """Train a small convolutional network on MNIST (or Fashion-MNIST) to 99% test accuracy.
 
 Chapter 7 of the books in the engine: two rounds of convolution, ReLU and 2x2 max pooling,
-then an affine layer to the 10 classes, softmax cross-entropy and Adam:
+then two affine layers, softmax cross-entropy and Adam (a small version of the books'
+SimpleConvNet and DeepConvNet):
 
-    (N, 1, 28, 28) -> Conv2d(1, 16, 5, padding=2) -> ReLU -> MaxPool2d(2) -> (N, 16, 14, 14)
-                   -> Conv2d(16, 32, 5, padding=2) -> ReLU -> MaxPool2d(2) -> (N, 32, 7, 7)
-                   -> Flatten -> Linear(1568, 10)
+    (N, 1, 28, 28) -> Conv2d(1, 8, 5, padding=2) -> ReLU -> MaxPool2d(2)  -> (N, 8, 14, 14)
+                   -> Conv2d(8, 16, 5, padding=2) -> ReLU -> MaxPool2d(2) -> (N, 16, 7, 7)
+                   -> Flatten -> Linear(784, 128) -> ReLU -> Linear(128, 10)
 
-The default run (3 epochs) reaches a test accuracy of at least 0.99 in a few minutes on two
-CPU cores; `--fashion` trains on Fashion-MNIST (about 0.90). Afterwards it saves the weights
+The learning rate starts at --lr and falls to 0 along a half cosine over the run (cosine
+annealing, Loshchilov & Hutter 2017): large steps first, fine ones at the end. The default
+run (4 epochs) reaches a test accuracy of at least 0.99 in about two minutes on two CPU
+cores; `--fashion` trains on Fashion-MNIST (about 0.90). Afterwards it saves the weights
 (.npz), draws the network's graph (SVG) and the learned first-layer filters (PNG, needs
 matplotlib), all in demos/output/ unless told otherwise.
 
-    python demos/cnn_mnist.py [--fashion] [--data-dir DIR] [--epochs 3] [--batch-size 100]
-                              [--lr 0.001] [--seed 0] [--save PATH] [--graph PATH]
+    python demos/cnn_mnist.py [--fashion] [--data-dir DIR] [--epochs 4] [--batch-size 100]
+                              [--lr 0.002] [--seed 0] [--save PATH] [--graph PATH]
                               [--filters PATH] [--limit N] [--quick] [--quiet]
 """
 
@@ -37,20 +40,23 @@ TARGETS = {"mnist": 0.99, "fashion": 0.90}
 
 
 class ConvNet(nn.Module):
-    """conv-relu-pool twice, then one affine layer to the class scores."""
+    """conv-relu-pool twice, then two affine layers to the class scores."""
 
-    def __init__(self, channels=(16, 32), classes=10):
+    def __init__(self, channels=(8, 16), hidden=128, classes=10):
         super().__init__()
         self.conv1 = nn.Conv2d(1, channels[0], 5, padding=2)
         self.conv2 = nn.Conv2d(channels[0], channels[1], 5, padding=2)
         self.pool = nn.MaxPool2d(2)
         self.flatten = nn.Flatten()
-        self.fc = nn.Linear(channels[1] * 7 * 7, classes)
+        self.fc1 = nn.Linear(channels[1] * 7 * 7, hidden)
+        self.fc2 = nn.Linear(hidden, classes)
+        nn.init.he_(self.fc1.weight)  # the books' choice for ReLU layers, as Conv2d's default
 
     def forward(self, x):
-        x = self.pool(self.conv1(x).relu())  # (N, 16, 14, 14)
-        x = self.pool(self.conv2(x).relu())  # (N, 32, 7, 7)
-        return self.fc(self.flatten(x))  # logits; cross_entropy applies the softmax
+        x = self.pool(self.conv1(x).relu())  # (N, 8, 14, 14)
+        x = self.pool(self.conv2(x).relu())  # (N, 16, 7, 7)
+        x = self.fc1(self.flatten(x)).relu()
+        return self.fc2(x)  # logits; cross_entropy applies the softmax
 
 
 class NonFiniteLoss(RuntimeError):
@@ -80,12 +86,14 @@ def train(args):
     loader = DataLoader((x_train, t_train), batch_size=args.batch_size, shuffle=True,
                         seed=args.seed)
     history, step = [], 0
+    total_steps = args.epochs * len(loader)
     for epoch in range(1, args.epochs + 1):
         model.train()
         total, count = 0.0, 0
         bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
                    disable=args.quiet)
         for x, t in bar:
+            optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
             step += 1
             loss = F.cross_entropy(model(x), t)
             value = loss.item()
@@ -122,15 +130,15 @@ def draw_filters(model, path) -> None:
         print("no filter picture: matplotlib is not installed (pip install matplotlib, or "
               "make demo)")
         return
-    filters = model.conv1.weight.numpy()[:, 0]  # (16, 5, 5)
-    columns = 8
+    filters = model.conv1.weight.numpy()[:, 0]  # (8, 5, 5)
+    columns = min(len(filters), 8)
     rows = math.ceil(len(filters) / columns)
     figure, axes = plt.subplots(rows, columns, figsize=(columns, rows + 0.4))
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < len(filters):
             ax.imshow(filters[index], cmap="gray", interpolation="nearest")
-    figure.suptitle("first-layer filters (5x5), dark = negative, light = positive")
+    figure.suptitle("first-layer filters (5x5): dark negative, light positive", fontsize=9)
     figure.savefig(path, dpi=80)
     plt.close(figure)
     print(f"first-layer filters: {path}")
@@ -149,9 +157,10 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=None,
                         help="folder holding mnist/ or fashion-mnist/ (default: see "
                              "tg.datasets.data_root)")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3,
+                        help="the first learning rate; it falls to 0 along a half cosine")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", default=str(OUTPUT / "cnn_mnist.npz"),
                         help="write the weights to this .npz after every epoch")

@@ -1,4 +1,5 @@
-"""Regenerate the pictures in docs/images/ that docs/visualization.md and docs/demos.md show.
+"""Regenerate the pictures in docs/images/ that docs/visualization.md, docs/demos.md and
+docs/tutorial.md show.
 
     .venv/bin/python docs/make_figures.py            # writes docs/images/*.svg
 
@@ -76,6 +77,65 @@ def xor_demo_graph(path):
     return xor.draw(model, path)
 
 
+def im2col_picture(path, size=4, kernel=3):
+    """im2col drawn from F.im2col's own output: each window of a 4x4 image becomes one row."""
+    import tinygrad_edu.nn.functional as F
+
+    image = np.arange(size * size, dtype=np.float32).reshape(1, 1, size, size)
+    rows = F.im2col(image, kernel).numpy().astype(int)  # (windows, kernel * kernel)
+    out = size - kernel + 1
+    colours = ["#e6550d", "#3182bd", "#31a354", "#756bb1"]
+    cell, gap = 38, 130
+    left, top = 20, 60
+    matrix_left = left + size * cell + gap
+    width = max(matrix_left + rows.shape[1] * cell + 20, 780)
+    height = top + max(size, rows.shape[0]) * cell + 70
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="14">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="{left}" y="24">image x (1 channel, {size}x{size}), windows {kernel}x{kernel}'
+        f'</text>',
+        f'<text x="{matrix_left}" y="24">im2col(x, {kernel}): one row per window, '
+        f'shape {rows.shape}</text>',
+    ]
+    for i in range(size):  # the image, pixel numbers in reading order
+        for j in range(size):
+            x, y = left + j * cell, top + i * cell
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="#f7f7f7" '
+                         f'stroke="#999"/>')
+            parts.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 5}" '
+                         f'text-anchor="middle">{int(image[0, 0, i, j])}</text>')
+    for w, colour in enumerate(colours[:out * out]):  # each window outlined in its colour
+        i, j = divmod(w, out)
+        inset = 2 + 3 * w
+        parts.append(
+            f'<rect x="{left + j * cell + inset}" y="{top + i * cell + inset}" '
+            f'width="{kernel * cell - 2 * inset}" height="{kernel * cell - 2 * inset}" '
+            f'fill="none" stroke="{colour}" stroke-width="3"/>')
+    for r, row in enumerate(rows):  # the column matrix, each row in its window's colour
+        y = top + r * cell
+        for c, value in enumerate(row):
+            x = matrix_left + c * cell
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" '
+                         f'fill="{colours[r]}" fill-opacity="0.18" stroke="{colours[r]}"/>')
+            parts.append(f'<text x="{x + cell / 2}" y="{y + cell / 2 + 5}" '
+                         f'text-anchor="middle">{value}</text>')
+    arrow_y = top + size * cell / 2
+    parts.append(f'<line x1="{left + size * cell + 8}" y1="{arrow_y}" x2="{matrix_left - 10}" '
+                 f'y2="{arrow_y}" stroke="black" stroke-width="2"/>')
+    parts.append(f'<polygon points="{matrix_left - 10},{arrow_y - 6} {matrix_left - 2},'
+                 f'{arrow_y} {matrix_left - 10},{arrow_y + 6}"/>')
+    note_y = top + max(size, rows.shape[0]) * cell + 30
+    parts.append(f'<text x="{left}" y="{note_y}">conv2d = im2col(x) @ W.reshape(FN, -1).T: '
+                 f'each row times each filter gives one output pixel.</text>')
+    parts.append(f'<text x="{left}" y="{note_y + 22}">Backward (col2im) adds each row\'s '
+                 f'gradient back into its window: pixels in several windows add up.</text>')
+    parts.append("</svg>")
+    path.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    return path
+
+
 def main(images=IMAGES):
     images.mkdir(parents=True, exist_ok=True)
     written = [
@@ -88,6 +148,7 @@ def main(images=IMAGES):
     written.append(save_graph(second_order(), images / "second_order.svg", show_values=True))
     written.append(save_graph(long_chain(), images / "long_chain.svg", max_nodes=25))
     written.append(xor_demo_graph(images / "xor_demo_graph.svg"))
+    written.append(im2col_picture(images / "im2col.svg"))
     for path in written:
         print(path)
 

@@ -11,8 +11,9 @@ gradient into the window it came from (windows overlap, so a pixel collects the 
 every window that saw it). col2im is linear too, and its own backward is im2col: that pair is
 what makes gradients of gradients (`create_graph=True`) work through a convolution.
 
-Max pooling keeps the largest value of each window; its gradient goes to that one position.
-F.conv2d, F.max_pool2d and F.avg_pool2d (nn/functional.py) put these pieces together.
+Max pooling keeps the largest value of each window; its gradient goes to that one position
+(FirstMax, below). F.im2col, F.conv2d, F.max_pool2d and F.avg_pool2d (nn/functional.py) put
+these pieces together; nn.Conv2d, nn.MaxPool2d and nn.AvgPool2d call them.
 
 >>> import numpy as np
 >>> x = np.arange(16.0).reshape(1, 1, 4, 4)
@@ -91,21 +92,39 @@ def windows(x, kernel, stride, padding, fill=0.0):
     return view[:, :, ::stride[0], ::stride[1]]
 
 
-def im2col_array(x, kernel, stride, padding, fill=0.0):
-    """(N, C, H, W) -> (N*OH*OW, C*KH*KW): row (n, i, j) is the window at output pixel (i, j)."""
+# Two layouts of the same numbers. "rows", the books': one row per window, (N*OH*OW, C*KH*KW).
+# "columns": its transpose, one column per window, (C*KH*KW, N*OH*OW), stored that way. F.conv2d
+# multiplies the filters by it from the left, W (FN, C*KH*KW) @ col.T, which is the books'
+# `col @ W.T` transposed: one matrix product whose rows are the output channels, so that the
+# result is (FN, N, OH, OW), NCHW with two axes swapped (a free transpose, no copy). And col2im
+# then reads each window position as contiguous (N, OH, OW) blocks.
+
+
+def im2col_array(x, kernel, stride, padding, fill=0.0, layout="rows"):
+    """(N, C, H, W) -> (N*OH*OW, C*KH*KW): row (n, i, j) is the window at output pixel (i, j).
+
+    With layout="columns": the transpose, (C*KH*KW, N*OH*OW), one column per window.
+    """
     view = windows(x, kernel, stride, padding, fill)
     n, c, oh, ow, kh, kw = view.shape
-    col = np.ascontiguousarray(view.transpose(0, 2, 3, 1, 4, 5))  # the one copy
-    return col.reshape(n * oh * ow, c * kh * kw)
+    if layout == "rows":
+        col = np.ascontiguousarray(view.transpose(0, 2, 3, 1, 4, 5))  # the one copy
+        return col.reshape(n * oh * ow, c * kh * kw)
+    col = np.ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))  # (C, KH, KW, N, OH, OW)
+    return col.reshape(c * kh * kw, n * oh * ow)
 
 
-def col2im_array(col, input_shape, kernel, stride, padding):
-    """The adjoint of im2col: add each row back into its window of an (N, C, H, W) array."""
+def col2im_array(col, input_shape, kernel, stride, padding, layout="rows"):
+    """The adjoint of im2col: add each window back into its place in an (N, C, H, W) array."""
     n, c, h, w = input_shape
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
     oh, ow = output_size(h, kh, sh, ph), output_size(w, kw, sw, pw)
-    # (N, OH, OW, C, KH, KW) -> (KH, KW, N, C, OH, OW): each window position is one block
-    blocks = col.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)
+    # blocks[i, j] (N, C, OH, OW): what each window holds at its position (i, j)
+    if layout == "rows":
+        blocks = col.reshape(n, oh, ow, c, kh, kw).transpose(4, 5, 0, 3, 1, 2)
+        blocks = np.ascontiguousarray(blocks)  # one copy, then each block is read in order
+    else:
+        blocks = col.reshape(c, kh, kw, n, oh, ow).transpose(1, 2, 3, 0, 4, 5)  # no copy
     image = np.zeros((n, c, h + 2 * ph, w + 2 * pw), col.dtype)
     for i in range(kh):
         for j in range(kw):  # KH*KW slice additions; overlapping windows add up
@@ -117,47 +136,50 @@ def col2im_array(col, input_shape, kernel, stride, padding):
 
 
 class Im2Col(Function):
-    rule = "gx = col2im(gy): each row of gy added back into its window"
+    rule = "gx = col2im(gy): each window of gy added back into its place"
 
-    def __init__(self, kernel, stride, padding, fill=0.0):
-        self.kernel, self.stride, self.padding, self.fill = kernel, stride, padding, fill
+    def __init__(self, kernel, stride, padding, fill=0.0, layout="rows"):
+        self.kernel, self.stride, self.padding = kernel, stride, padding
+        self.fill, self.layout = fill, layout
 
     def forward(self, x):
         self.input_shape = x.shape
-        return im2col_array(x, self.kernel, self.stride, self.padding, self.fill)
+        return im2col_array(x, self.kernel, self.stride, self.padding, self.fill, self.layout)
 
     def backward(self, gy):
-        # d col / d x: each x pixel was copied into every row whose window covers it
-        return col2im(gy, self.input_shape, self.kernel, self.stride, self.padding)
+        # d col / d x: each pixel was copied into every window that covers it
+        return col2im(gy, self.input_shape, self.kernel, self.stride, self.padding, self.layout)
 
 
 class Col2Im(Function):
-    rule = "gcol = im2col(gy): each window of gy copied into its row"
+    rule = "gcol = im2col(gy): each window of gy copied out"
 
-    def __init__(self, input_shape, kernel, stride, padding):
-        self.input_shape = input_shape
+    def __init__(self, input_shape, kernel, stride, padding, layout="rows"):
+        self.input_shape, self.layout = input_shape, layout
         self.kernel, self.stride, self.padding = kernel, stride, padding
 
     def forward(self, col):
-        return col2im_array(col, self.input_shape, self.kernel, self.stride, self.padding)
+        return col2im_array(col, self.input_shape, self.kernel, self.stride, self.padding,
+                            self.layout)
 
     def backward(self, gy):
-        return im2col(gy, self.kernel, self.stride, self.padding)
+        return im2col(gy, self.kernel, self.stride, self.padding, layout=self.layout)
 
 
-def im2col(x, kernel, stride, padding, fill=0.0):
+def im2col(x, kernel, stride, padding, fill=0.0, layout="rows"):
     """Im2Col on a Tensor (recorded, for create_graph) or on an array (plain backward)."""
     if isinstance(x, Tensor):
-        return Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill)
-    return im2col_array(x, kernel, stride, padding, fill)
+        return Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill,
+                            layout=layout)
+    return im2col_array(x, kernel, stride, padding, fill, layout)
 
 
-def col2im(col, input_shape, kernel, stride, padding):
+def col2im(col, input_shape, kernel, stride, padding, layout="rows"):
     """Col2Im on a Tensor (recorded, for create_graph) or on an array (plain backward)."""
     if isinstance(col, Tensor):
         return Col2Im.apply(col, input_shape=input_shape, kernel=kernel, stride=stride,
-                            padding=padding)
-    return col2im_array(col, input_shape, kernel, stride, padding)
+                            padding=padding, layout=layout)
+    return col2im_array(col, input_shape, kernel, stride, padding, layout)
 
 
 # ---- max along one axis of the windows -----------------------------------------------------

@@ -186,8 +186,8 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
 
     `weight` has shape (out_channels, in_channels, KH, KW), `bias` (out_channels,). As the
     books compute it: im2col, one matrix product with the flattened filters, and a reshape
-    of the (N*OH*OW, out_channels) result back to (N, out_channels, OH, OW), where
-    OH = (H + 2 padding - KH) // stride + 1 (likewise OW).
+    to (N, out_channels, OH, OW), where OH = (H + 2 padding - KH) // stride + 1 (likewise
+    OW). Its backward is that of the product, then col2im.
 
     >>> import numpy as np
     >>> x = Tensor(np.ones((2, 3, 5, 5)))
@@ -211,12 +211,16 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
             f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
         )
     n = x.shape[0]
-    col = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
-    rows = col.reshape(n, oh * ow, -1).transpose(0, 2, 1)  # per sample: (C*KH*KW, OH*OW)
-    out = weight.reshape(out_channels, -1) @ rows  # (FN, C*KH*KW) @ ... = (N, FN, OH*OW)
+    # The books: out = col @ W.reshape(FN, -1).T, (N*OH*OW, FN). Here the same product,
+    # transposed: W (FN, C*KH*KW) @ col.T (C*KH*KW, N*OH*OW), with col.T stored as such
+    # (im2col's "columns" layout, conv.py), so that the result, (FN, N, OH, OW), is NCHW with
+    # two axes swapped: a transpose that moves nothing.
+    col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
+                              layout="columns")
+    out = weight.reshape(out_channels, -1) @ col_t  # (FN, N*OH*OW)
     if bias is not None:
         out = out + bias.reshape(out_channels, 1)
-    return out.reshape(n, out_channels, oh, ow)
+    return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
 
 
 def _pool_geometry(where, x, kernel_size, stride, padding):
@@ -241,15 +245,16 @@ def _blocks(x, kernel, stride, padding, out):
     return x.reshape(x.shape[0], x.shape[1], oh, kh, ow, kw)
 
 
-def _window_rows(x, kernel, stride, padding, fill):
-    """im2col's rows regrouped per channel: (N*OH*OW, C, KH*KW)."""
-    col = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill)
-    return col.reshape(col.shape[0], x.shape[1], kernel[0] * kernel[1])
+def _window_columns(x, kernel, stride, padding, fill):
+    """Each channel's windows as columns: (C, KH*KW, N*OH*OW) (im2col's "columns" layout)."""
+    col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill,
+                              layout="columns")
+    return col_t.reshape(x.shape[1], kernel[0] * kernel[1], -1)
 
 
-def _as_image(rows, n, out):
-    """(N*OH*OW, C) per-window results back to (N, C, OH, OW)."""
-    return rows.reshape(n, out[0], out[1], rows.shape[1]).transpose(0, 3, 1, 2)
+def _as_image(per_window, n, out):
+    """(C, N*OH*OW), one number per window, as (N, C, OH, OW)."""
+    return per_window.reshape(per_window.shape[0], n, *out).transpose(1, 0, 2, 3)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -276,8 +281,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     if blocks is not None:  # windows side by side: the max of each window row, then of those
         row_max = conv.FirstMax.apply(blocks, axis=5)  # (N, C, OH, KH, OW)
         return conv.FirstMax.apply(row_max, axis=3)
-    rows = _window_rows(x, kernel, stride, padding, fill=-np.inf)
-    return _as_image(conv.FirstMax.apply(rows, axis=2), x.shape[0], out)
+    columns = _window_columns(x, kernel, stride, padding, fill=-np.inf)
+    return _as_image(conv.FirstMax.apply(columns, axis=1), x.shape[0], out)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -294,8 +299,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     blocks = _blocks(x, kernel, stride, padding, out)
     if blocks is not None:
         return blocks.mean(axis=(3, 5))
-    return _as_image(_window_rows(x, kernel, stride, padding, fill=0.0).mean(axis=2),
-                     x.shape[0], out)
+    columns = _window_columns(x, kernel, stride, padding, fill=0.0)
+    return _as_image(columns.mean(axis=1), x.shape[0], out)
 
 
 # ---- losses -----------------------------------------------------------------------------------
