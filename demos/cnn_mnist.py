@@ -133,13 +133,14 @@ def draw_filters(model, path) -> None:
     filters = model.conv1.weight.numpy()[:, 0]  # (8, 5, 5)
     columns = min(len(filters), 8)
     rows = math.ceil(len(filters) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(columns, rows + 0.4))
+    figure, axes = plt.subplots(rows, columns, figsize=(1.2 * columns, 1.2 * rows + 0.5),
+                                squeeze=False)
     for index, ax in enumerate(axes.flat):
         ax.axis("off")
         if index < len(filters):
             ax.imshow(filters[index], cmap="gray", interpolation="nearest")
     figure.suptitle("first-layer filters (5x5): dark negative, light positive", fontsize=9)
-    figure.savefig(path, dpi=80)
+    figure.savefig(path, dpi=100)
     plt.close(figure)
     print(f"first-layer filters: {path}")
 

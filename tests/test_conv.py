@@ -130,6 +130,24 @@ def test_float32_stays_float32_forward_and_backward():
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
 
 
+def test_a_float32_cnn_step_records_no_float64_array():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Conv2d(4, 4, 3, stride=2, padding=1), nn.ReLU(),
+                          nn.AvgPool2d(2, 1), nn.Flatten(), nn.Linear(4, 3))
+    x = rng.random((5, 1, 8, 8), dtype=np.float32)
+    loss = F.cross_entropy(model(x), np.array([0, 1, 2, 0, 1]))
+    arrays = []
+    for tensor in tg.autograd.topological_order([loss]):
+        arrays.append(tensor.data)
+        if tensor._ctx is not None:
+            arrays += [a for a in tensor._ctx.saved if isinstance(a, np.ndarray)]
+    assert len(arrays) > 30
+    assert {a.dtype for a in arrays if a.dtype.kind == "f"} == {np.dtype(np.float32)}
+    loss.backward()
+    assert {p.grad.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+
+
 # ---- gradients --------------------------------------------------------------------------------
 
 

@@ -231,3 +231,37 @@ class FirstMax(Function):
     def _at(self, p):
         """The index of position p along the axis: x[..., p, ...]."""
         return (slice(None),) * self.axis + (p,)
+
+
+class MeanAlong(Function):
+    """The mean along `axis` (average pooling: along the window's columns, then its rows).
+
+    Written as a sum of the positions' views, which NumPy does much faster than a reduction
+    over a short strided axis.
+    """
+
+    rule = "gy / n to each of the n elements along the axis"
+
+    def __init__(self, axis):
+        self.axis = axis  # counted from the front (>= 0)
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        n = x.shape[self.axis]
+        y = x[self._at(0)] * (1.0 / n)
+        for p in range(1, n):
+            y += x[self._at(p)] * (1.0 / n)
+        return y
+
+    def backward(self, gy):
+        n = self.input_shape[self.axis]
+        if isinstance(gy, Tensor):  # recorded (create_graph): the same copies, as Tensor ops
+            kept = gy.shape[:self.axis] + (1,) + gy.shape[self.axis:]
+            return np.broadcast_to(gy.reshape(kept) * (1.0 / n), self.input_shape)
+        gx = np.empty(self.input_shape, gy.dtype)
+        for p in range(n):  # d mean / d x_i = 1 / n
+            np.multiply(gy, 1.0 / n, out=gx[self._at(p)])
+        return gx
+
+    def _at(self, p):
+        return (slice(None),) * self.axis + (p,)

@@ -297,10 +297,10 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     x = _tensor(x)
     kernel, stride, padding, out = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
     blocks = _blocks(x, kernel, stride, padding, out)
-    if blocks is not None:
-        return blocks.mean(axis=(3, 5))
+    if blocks is not None:  # windows side by side: the mean of each window row, then of those
+        return conv.MeanAlong.apply(conv.MeanAlong.apply(blocks, axis=5), axis=3)
     columns = _window_columns(x, kernel, stride, padding, fill=0.0)
-    return _as_image(columns.mean(axis=1), x.shape[0], out)
+    return _as_image(conv.MeanAlong.apply(columns, axis=1), x.shape[0], out)
 
 
 # ---- losses -----------------------------------------------------------------------------------
