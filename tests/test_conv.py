@@ -498,3 +498,10 @@ def test_cnn_demo_on_fashion_mnist(tmp_path):
                    "--filters", tmp_path / "f.png")
     assert float(re.search(r"test acc ([0-9.]+)", out)[1]) > 0.4
     assert "the 0.9 target" in out
+
+
+def test_every_convolution_op_states_its_local_rule():
+    from tinygrad_edu import conv
+
+    for op in (conv.Im2Col, conv.Col2Im, conv.FirstMax, conv.MeanAlong):
+        assert "gy" in op.__dict__["rule"]  # its own, in words, for tg.viz.explain_backward
