@@ -115,10 +115,10 @@ def _ratio_row(figure, seconds, baseline, target):
     return Row(figure, seconds * 1e3, "ms", f"<= {target}x", ratio=ratio, ok=ratio <= target)
 
 
-def measure(rounds=10) -> list[Row]:
+def measure(rounds=10, steps_per_round=4) -> list[Row]:
     torch = load_torch()
     layer = layer_times(rounds, torch)
-    step = step_times(rounds, torch=torch)
+    step = step_times(rounds, steps_per_round, torch=torch)
     rows = [Row("conv 1->30 5x5 + relu + pool 2, fwd+bwd, batch 100: NumPy by hand, "
                 "the books' algorithm", layer["hand"] * 1e3, "ms", "(baseline)"),
             Row("conv layer: tinygrad_edu vs the books' algorithm by hand",

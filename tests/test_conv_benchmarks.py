@@ -57,6 +57,6 @@ def test_the_pytorch_twin_agrees():
 
 def test_the_conv_benchmark_reports_its_targets(monkeypatch):
     monkeypatch.setattr(conv_step, "load_torch", lambda: None)  # the rows without PyTorch
-    rows = conv_step.measure(rounds=1)
+    rows = conv_step.measure(rounds=1, steps_per_round=1)
     assert [row.target for row in rows if row.ok is not None] == ["<= 1.2x", "<= 1.5x"]
     assert all(row.value > 0 for row in rows)
