@@ -7,9 +7,13 @@ Two workloads from SPEC section 4b, float32, batch 100 of 28x28 single-channel i
   affine 100->10, softmax cross-entropy, Adam.
 
 The hand twin is what a student writes after chapter 7: im2col (here with NumPy's
-sliding_window_view and one copy, the books' layout), one matrix product, and every backward
-derived by hand (col2im is not needed: the images need no gradient). All three start from the
-same weights and see the same batches; tests/test_benchmarks.py checks that they agree.
+sliding_window_view and one copy, the books' layout), one matrix product, pooling by argmax,
+and every backward derived by hand (col2im is not needed: the images need no gradient).
+For the layer there is a second hand twin, `HandFastConvLayer`: the engine's own algorithm
+(im2col stored transposed, W @ col.T, pooling as two first-maximum passes) written out by
+hand, so that the ratio against it is what the graph and the ops cost. All of them start from
+the same weights and see the same batches; tests/test_conv_benchmarks.py checks that they
+agree.
 """
 
 from __future__ import annotations
@@ -84,6 +88,44 @@ class HandConvLayer:
         dconv = dconv.transpose(0, 2, 3, 1).reshape(-1, fn)  # (N*24*24, 30)
         self.dw = (self.col.T @ dconv).T.reshape(self.w.shape)
         self.db = dconv.sum(axis=0)
+
+
+class HandFastConvLayer:
+    """The same layer, by hand, with the engine's algorithm and no graph."""
+
+    def __init__(self, weights):
+        self.w = weights[0].copy()
+        self.b = weights[1].copy()
+
+    def forward(self, x):
+        n = x.shape[0]
+        fn = self.w.shape[0]
+        windows = sliding_window_view(x, (KERNEL, KERNEL), axis=(2, 3))  # (N, 1, 24, 24, 5, 5)
+        self.col_t = np.ascontiguousarray(windows.transpose(1, 4, 5, 0, 2, 3)).reshape(25, -1)
+        out = self.w.reshape(fn, -1) @ self.col_t  # (30, N*24*24)
+        out += self.b[:, None]
+        self.positive = out > 0
+        out *= self.positive  # ReLU, in place
+        image = out.reshape(fn, n, 24, 24).transpose(1, 0, 2, 3)
+        # 2x2 pooling: the max of each window row (left, right), then of the two rows
+        left, right = image[..., 0::2], image[..., 1::2]  # (N, 30, 24, 12)
+        self.right_wins = right > left
+        rows = np.maximum(left, right)
+        top, bottom = rows[:, :, 0::2], rows[:, :, 1::2]  # (N, 30, 12, 12)
+        self.bottom_wins = bottom > top
+        return np.maximum(top, bottom)
+
+    def backward(self, dout):
+        n, fn = dout.shape[:2]
+        drows = np.empty((n, fn, 24, 12), np.float32)
+        np.multiply(dout, ~self.bottom_wins, out=drows[:, :, 0::2])
+        np.multiply(dout, self.bottom_wins, out=drows[:, :, 1::2])
+        dimage = np.empty((n, fn, 24, 24), np.float32)
+        np.multiply(drows, ~self.right_wins, out=dimage[..., 0::2])
+        np.multiply(drows, self.right_wins, out=dimage[..., 1::2])
+        dout_t = dimage.transpose(1, 0, 2, 3).reshape(fn, -1) * self.positive  # (30, N*24*24)
+        self.dw = (dout_t @ self.col_t.T).reshape(self.w.shape)
+        self.db = dout_t.sum(axis=1)
 
 
 class HandAdam:

@@ -10,12 +10,12 @@ SimpleConvNet and DeepConvNet):
 
 The learning rate starts at --lr and falls to 0 along a half cosine over the run (cosine
 annealing, Loshchilov & Hutter 2017): large steps first, fine ones at the end. The default
-run (4 epochs) reaches a test accuracy of at least 0.99 in about two minutes on two CPU
-cores; `--fashion` trains on Fashion-MNIST (about 0.90). Afterwards it saves the weights
-(.npz), draws the network's graph (SVG) and the learned first-layer filters (PNG, needs
-matplotlib), all in demos/output/ unless told otherwise.
+run (5 epochs, batches of 50) reaches a test accuracy of at least 0.99 (0.992) in about two
+and a half minutes on two CPU cores; `--fashion` trains on Fashion-MNIST (about 0.91).
+Afterwards it saves the weights (.npz), draws the network's graph (SVG) and the learned
+first-layer filters (PNG, needs matplotlib), all in demos/output/ unless told otherwise.
 
-    python demos/cnn_mnist.py [--fashion] [--data-dir DIR] [--epochs 4] [--batch-size 100]
+    python demos/cnn_mnist.py [--fashion] [--data-dir DIR] [--epochs 5] [--batch-size 50]
                               [--lr 0.002] [--seed 0] [--save PATH] [--graph PATH]
                               [--filters PATH] [--limit N] [--quick] [--quiet]
 """
@@ -158,8 +158,8 @@ def parse_args(argv=None):
     parser.add_argument("--data-dir", default=None,
                         help="folder holding mnist/ or fashion-mnist/ (default: see "
                              "tg.datasets.data_root)")
-    parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--batch-size", type=int, default=100)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=50)
     parser.add_argument("--lr", type=float, default=2e-3,
                         help="the first learning rate; it falls to 0 along a half cosine")
     parser.add_argument("--seed", type=int, default=0)

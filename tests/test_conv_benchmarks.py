@@ -25,6 +25,11 @@ def test_the_conv_layer_twins_compute_the_same_output_and_gradients():
     np.testing.assert_allclose(engine.w.grad.numpy(), hand.dw, rtol=1e-4, atol=1e-2)
     np.testing.assert_allclose(engine.b.grad.numpy(), hand.db, rtol=1e-4, atol=1e-2)
     assert engine.w.grad.dtype == np.float32
+    fast = conv_twins.HandFastConvLayer(weights)
+    np.testing.assert_allclose(fast.forward(images[0]), out, rtol=1e-5, atol=1e-6)
+    fast.backward(dout)
+    np.testing.assert_allclose(fast.dw, hand.dw, rtol=1e-4, atol=1e-2)
+    np.testing.assert_allclose(fast.db, hand.db, rtol=1e-4, atol=1e-2)
 
 
 def test_the_simple_conv_net_twins_compute_the_same_losses_and_updates():
@@ -52,6 +57,6 @@ def test_the_pytorch_twin_agrees():
 
 def test_the_conv_benchmark_reports_its_targets(monkeypatch):
     monkeypatch.setattr(conv_step, "load_torch", lambda: None)  # the rows without PyTorch
-    rows = conv_step.measure(rounds=1)
+    rows = conv_step.measure(rounds=1, steps_per_round=1)
     assert [row.target for row in rows if row.ok is not None] == ["<= 1.2x", "<= 1.5x"]
     assert all(row.value > 0 for row in rows)

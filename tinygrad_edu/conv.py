@@ -186,15 +186,12 @@ def col2im(col, input_shape, kernel, stride, padding, layout="rows"):
 
 
 class FirstMax(Function):
-    """The max along `axis`, whose gradient goes to one element: the first maximum.
-
-    Max pooling is this op along the window's columns, then along its rows (or once along
-    the flattened window, after im2col). Ties go to the first maximum in reading order, as
-    the books' argmax and PyTorch do, so that a window of equal values (zeros after a ReLU)
-    passes its gradient to one input, not to all of them.
-    """
-
     rule = "gy to the first maximum along the axis, 0 to the others"
+    # The max along `axis`, whose gradient goes to one element: the first maximum. Max pooling
+    # is this op along the window's columns, then along its rows (or once along the flattened
+    # window, after im2col). Ties go to the first maximum in reading order, as the books'
+    # argmax and PyTorch do, so that a window of equal values (zeros after a ReLU) passes its
+    # gradient to one input, not to all of them.
 
     def __init__(self, axis):
         self.axis = axis  # counted from the front (>= 0)
@@ -234,13 +231,10 @@ class FirstMax(Function):
 
 
 class MeanAlong(Function):
-    """The mean along `axis` (average pooling: along the window's columns, then its rows).
-
-    Written as a sum of the positions' views, which NumPy does much faster than a reduction
-    over a short strided axis.
-    """
-
     rule = "gy / n to each of the n elements along the axis"
+    # The mean along `axis` (average pooling: along the window's columns, then its rows),
+    # written as a sum of the positions' views, which NumPy does much faster than a reduction
+    # over a short strided axis.
 
     def __init__(self, axis):
         self.axis = axis  # counted from the front (>= 0)
