@@ -1,4 +1,4 @@
-"""How a newcomer's clone is installed: the installed package wins over a folder of the same name."""
+"""How a clone is installed: the installed package wins over a folder of the same name."""
 
 import os
 import subprocess
