@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..autograd import mark_changed_in_place
 from ..tensor import Tensor
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
@@ -271,6 +272,7 @@ class Module:
             )
         for name, value in values.items():
             own[name][...] = value  # in place: optimizers keep pointing at the same arrays
+            mark_changed_in_place(own[name])
         return LoadResult(missing, unexpected)
 
     def save(self, path) -> None:
