@@ -323,6 +323,7 @@ class Function:
 
     __slots__ = ("inputs", "saved", "needs_input_grad", "saved_at", "__dict__")
     retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
+    forward_arrays = None  # set by apply when two inputs hold one array (see _own_objects)
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -478,7 +479,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     a backward that edits its grad_output in place (the books' `dout[mask] = 0`) harms no one.
     """
     Tensor = _tensor_module.Tensor
-    grad_type = Tensor if create_graph else np.ndarray
+    usable = {Tensor} if create_graph else _GRAD_TYPES
     order = topological_order(roots)
     grads = {}
     for root, grad in zip(roots, root_grads):
@@ -524,7 +525,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 if parent_grad is None or not parent._requires_grad:
                     continue
                 # A custom backward's mistake stops here, named (one type and shape check).
-                if type(parent_grad) is not grad_type or parent_grad.shape != parent.data.shape:
+                if type(parent_grad) not in usable or parent_grad.shape != parent.data.shape:
                     parent_grad = _checked_gradient(ctx, i, parent, parent_grad, create_graph)
                 # One array for two inputs (Add gives gy to both): the second gets a copy.
                 if i and not create_graph and (parent_grad is input_grads[0] or (
@@ -540,6 +541,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     if not retain_graph:
         _release_graph(order)
     return captured
+
+
+# What a backward may return for one input: an array, or the NumPy scalar that 0-d arithmetic
+# gives (`gy * b` on 0-d arrays); Tensors when the backward pass is recorded.
+_GRAD_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.longdouble})
 
 
 def _checked_gradient(ctx, i, parent, grad, create_graph):
@@ -580,7 +586,7 @@ def _release_graph(order):
         ctx = node._ctx
         if ctx is None or ctx.saved is not None:  # a leaf, or an op the pass did not reach
             continue
-        ctx.__dict__.pop("forward_arrays", None)
+        ctx.forward_arrays = None
         kept = []
         for t in ctx.inputs:
             if not (t._ctx is None and t._requires_grad):  # parameters stay: the user holds
@@ -589,7 +595,7 @@ def _release_graph(order):
                     stand_in = stand_ins[id(t)] = _released(t)
                 t = stand_in
             kept.append(t)
-        ctx.inputs = kept
+        ctx.inputs = tuple(kept)
 
 
 def _released(t):
@@ -601,7 +607,7 @@ def _released(t):
 
 def _backward_recorded(ctx, node, grad, Tensor):
     """Run ctx.backward on Tensors, so that the backward pass is recorded (create_graph)."""
-    forward_arrays = ctx.__dict__.get("forward_arrays") or [t.data for t in ctx.inputs]
+    forward_arrays = ctx.forward_arrays or [t.data for t in ctx.inputs]
     graph_tensors = {id(a): t for a, t in zip(forward_arrays, ctx.inputs)}
     graph_tensors.setdefault(id(node.data), node)
     arrays = ctx.saved
