@@ -572,10 +572,13 @@ def test_item9_a_custom_backward_returning_a_bad_gradient_is_named(gradient, wor
     assert w.grad is None
 
 
-def test_item9_numpy_scalars_and_0d_gradients_are_accepted():
+def test_item9_numpy_scalars_and_tensors_are_accepted_as_gradients():
     x = f64(2.0)
     _ReturnsGiven.apply(x, gradient=np.float64(3.0)).backward()
     assert x.grad.item() == 3.0 and isinstance(x.grad.numpy(), np.ndarray)
+    w = f64([1.0, 2.0])
+    _ReturnsGiven.apply(w, gradient=Tensor(np.array([4.0, 5.0]))).sum().backward()
+    assert w.grad.tolist() == [4.0, 5.0] and isinstance(w.grad.numpy(), np.ndarray)
 
 
 def test_item10_version_counter_catches_a_parameter_changed_before_backward():

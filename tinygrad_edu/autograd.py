@@ -551,15 +551,18 @@ _GRAD_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.long
 def _checked_gradient(ctx, i, parent, grad, create_graph):
     """`grad` for input i if it is a usable gradient (a NumPy scalar becomes an array), else
     the error that names the op, the input and both shapes or types."""
+    Tensor = _tensor_module.Tensor
+    if isinstance(grad, Tensor) and not create_graph:
+        grad = grad.data  # a Tensor from a plain backward: its values
     if isinstance(grad, np.generic) or (type(grad) is not np.ndarray and
                                         isinstance(grad, np.ndarray)):
         grad = np.asarray(grad)
         if create_graph:
-            grad = _tensor_module.Tensor(grad, dtype=grad.dtype)
+            grad = Tensor(grad, dtype=grad.dtype)
     named = f", named '{parent.name}'" if parent.name else ""
     wanted = f"input {i} (shape {parent.data.shape}{named})"
     kind = "Tensor" if create_graph else "NumPy array"
-    if isinstance(grad, (np.ndarray, _tensor_module.Tensor)):
+    if isinstance(grad, (np.ndarray, Tensor)):
         if grad.shape == parent.data.shape:
             return grad
         raise RuntimeError(
@@ -586,7 +589,8 @@ def _release_graph(order):
         ctx = node._ctx
         if ctx is None or ctx.saved is not None:  # a leaf, or an op the pass did not reach
             continue
-        ctx.forward_arrays = None
+        if ctx.forward_arrays is not None:
+            ctx.forward_arrays = None
         kept = []
         for t in ctx.inputs:
             if not (t._ctx is None and t._requires_grad):  # parameters stay: the user holds
