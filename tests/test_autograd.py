@@ -619,6 +619,16 @@ def test_item10_an_optimizer_step_before_backward_is_an_error():
         loss.backward()
 
 
+def test_item10_loading_weights_between_forward_and_backward_is_an_error():
+    layer = tg.nn.Linear(2, 1)
+    x = Tensor(np.ones((3, 2), np.float32))
+    loss = layer(x).sum()  # MatMul saved the weight
+    layer.load_state_dict({k: v * 2 for k, v in layer.state_dict().items()})
+    with pytest.raises(RuntimeError, match=r"MatMul saved input 1 \(shape \(2, 1\)\) for "
+                       r"backward, but it was changed in place"):
+        loss.backward()
+
+
 def test_item10_a_changed_output_that_was_saved_is_named():
     x = f64([0.0, 1.0])
     y = x.exp()  # Exp saves its output y
