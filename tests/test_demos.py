@@ -81,6 +81,14 @@ def test_mnist_stops_on_a_nan_loss_and_names_the_step():
     _, err = run_demo("mnist.py", "--limit", 1000, "--epochs", 1, "--quiet",
                       "--optimizer", "sgd", "--lr", "1e30", expect_code=1)
     assert re.search(r"the loss became (nan|inf) at step \d+ \(epoch 1\); training stopped", err)
+    assert "run again with --detect-anomaly" in err
+
+
+def test_mnist_detect_anomaly_names_the_op_and_the_line():
+    _, err = run_demo("mnist.py", "--limit", 300, "--epochs", 1, "--quiet", "--optimizer", "sgd",
+                      "--lr", "1e30", "--detect-anomaly", expect_code=1)
+    assert re.search(r"\w+ (forward|backward) produced (nan|inf).* created at .*\.py:\d+: ", err)
+    assert "Traceback" not in err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")

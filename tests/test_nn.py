@@ -186,7 +186,9 @@ def test_mistakes_in_defining_a_module_are_clear_errors():
 
     layer = nn.Linear(2, 2)
     with pytest.raises(TypeError, match=r"cannot assign a plain Tensor to the Parameter "
-                                        r"Linear.weight: update it in place"):
+                                        r"Linear.weight: update it in place without "
+                                        r"recording.*`with tg.no_grad\(\): layer.weight -= "
+                                        r"lr \* layer.weight.grad`"):
         layer.weight = layer.weight - 0.1 * Tensor(np.ones((2, 2), np.float32))
     with pytest.raises(NotImplementedError, match=r"Module must define forward"):
         nn.Module()(1)

@@ -15,6 +15,8 @@ lives there, next to its derivative.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import autograd
@@ -87,11 +89,11 @@ class Tensor:
     can require grad.
     """
 
-    __slots__ = ("data", "grad", "name", "_requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "_grad", "name", "_requires_grad", "_ctx", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.name = name
         self._ctx = None
         self._requires_grad = False
@@ -99,6 +101,28 @@ class Tensor:
             self.requires_grad = True
 
     # ---- attributes ------------------------------------------------------------------------
+
+    @property
+    def grad(self):
+        """d loss / d self after backward(): a Tensor of self's shape, or None.
+
+        Only leaves (and tensors that called retain_grad()) collect it; reading it on any
+        other tensor warns, as in PyTorch, since it stays None.
+        """
+        ctx = self._ctx
+        if ctx is not None and self._grad is None and not ctx.retains_grad:
+            warnings.warn(
+                "reading .grad of a non-leaf tensor (one made by an op): backward() does not "
+                "fill it in, so it is None. Call .retain_grad() on this tensor before "
+                "backward() to keep its gradient, or read the .grad of the leaf tensor (the "
+                "parameter you created) instead",
+                UserWarning, stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -192,7 +216,27 @@ class Tensor:
             extras.append("requires_grad=True")
         if self.name is not None:
             extras.append(f"name={self.name!r}")
+        if self.data.size > np.get_printoptions()["threshold"]:  # values are cut: say the shape
+            extras.insert(0, f"shape={self.data.shape}")
         return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    def __str__(self) -> str:
+        """A one-element tensor prints as its number (`print(loss)`), others as their repr."""
+        if self.data.size == 1:
+            return str(self.data.reshape(()))
+        return repr(self)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats the number in a one-element tensor."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(
+                f"format spec {spec!r} needs a one-element tensor; this one has shape "
+                f"{self.data.shape}: format one element (t.item() or t[i].item()) or the "
+                f"array (t.numpy())"
+            )
+        return format(self.data.item(), spec)
 
     __hash__ = object.__hash__  # __eq__ compares elements, but tensors stay usable as keys
 
@@ -285,31 +329,40 @@ class Tensor:
     # In place (`t += 1`) only outside recording. While recording, a parameter (a leaf that
     # requires grad) is an error, since its old values may be needed by backward; any other
     # tensor gets a new result, as for Python numbers (the graph keeps the old one).
-    def _in_place(self, other, ufunc):
+    def _in_place(self, other, ufunc, symbol):
         if autograd.is_grad_enabled():
             if self._requires_grad and self._ctx is None:
-                what = f"'{self.name}'" if self.name else f"of shape {self.data.shape}"
+                name = self.name if self.name and self.name.isidentifier() else "W"
                 raise RuntimeError(
-                    f"in-place update of a tensor {what} that requires grad while recording: "
-                    f"it would change values the graph needs. Update parameters inside "
-                    f"`with tg.no_grad():` (as optimizers do), or write `w = w - ...`"
+                    f"in-place update ({symbol}=) of a tensor {self._described()} that requires "
+                    f"grad while recording: the update itself would be recorded and would "
+                    f"change values the graph needs. Update parameters without recording, as "
+                    f"optimizers do:\n"
+                    f"    with tg.no_grad():\n"
+                    f"        {name} -= lr * {name}.grad\n"
+                    f"(not `{name} = {name} - lr * {name}.grad`: that makes {name} a new tensor "
+                    f"made by an op, not a leaf, so its .grad stays None at the next backward)"
                 )
             return NotImplemented  # Python then falls back to the ordinary operator
         _, b = _operands(self, other)
         ufunc(self.data, b.data, out=self.data, casting="same_kind")
+        autograd.mark_changed_in_place(self.data)  # graphs that saved these values now refuse
         return self
 
+    def _described(self) -> str:
+        return f"'{self.name}'" if self.name else f"of shape {self.data.shape}"
+
     def __iadd__(self, other):
-        return self._in_place(other, np.add)
+        return self._in_place(other, np.add, "+")
 
     def __isub__(self, other):
-        return self._in_place(other, np.subtract)
+        return self._in_place(other, np.subtract, "-")
 
     def __imul__(self, other):
-        return self._in_place(other, np.multiply)
+        return self._in_place(other, np.multiply, "*")
 
     def __itruediv__(self, other):
-        return self._in_place(other, np.divide)
+        return self._in_place(other, np.divide, "/")
 
     # ---- comparisons: plain boolean tensors, outside the graph ------------------------------
 
@@ -349,12 +402,26 @@ class Tensor:
         return _ops.GetItem.apply(self, index=_plain_index(index))
 
     def __setitem__(self, index, value):
-        if self._requires_grad or self._ctx is not None:
-            raise RuntimeError(
-                "item assignment on a tensor in the graph would change values its gradients "
-                "need; build a new tensor (tg.where, tg.concatenate) or assign to t.data"
-            )
+        # Not recorded (no differentiable assignment): while recording, assigning into a tensor
+        # of the graph, or a value that requires grad, is an error rather than a lost gradient.
+        if autograd.is_grad_enabled():
+            if self._requires_grad:
+                raise RuntimeError(
+                    f"item assignment on a tensor that requires grad ({self._described()}) "
+                    f"while recording: it would change values its gradients need. Build a new "
+                    f"tensor (tg.where, tg.concatenate, tg.stack), or change a parameter by "
+                    f"hand inside `with tg.no_grad():`"
+                )
+            if isinstance(value, Tensor) and value._requires_grad:
+                raise RuntimeError(
+                    "out[index] = value where value requires grad: assignment copies the "
+                    "values out of the graph, so value would get no gradient. Build the "
+                    "result from the pieces instead (tg.stack or tg.concatenate of the rows, "
+                    "tg.where for a mask), or assign value.detach() if a constant copy is "
+                    "what you mean"
+                )
         self.data[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
+        autograd.mark_changed_in_place(self.data)
 
     # ---- ops as methods --------------------------------------------------------------------
 
@@ -494,11 +561,39 @@ def _wrap(array) -> Tensor:
     """A constant tensor around `array`, without the checks of Tensor() (internal, fast)."""
     t = Tensor.__new__(Tensor)
     t.data = array
-    t.grad = None
+    t._grad = None
     t.name = None
     t._requires_grad = False
     t._ctx = None
     return t
+
+
+class Released(Tensor):
+    """What a graph keeps of a tensor once backward() (without retain_graph) released it.
+
+    Its name, shape, dtype, `.grad` and the op that made it stay, so that the graph can still
+    be drawn; its values are gone (`.data` is a read-only array of NaN, in the same shape).
+    """
+
+    __slots__ = ("_shape", "_dtype")
+
+    def __init__(self, t: Tensor):  # not Tensor.__init__: it would keep the values
+        self._shape, self._dtype = t.data.shape, t.data.dtype
+        self.name, self._grad = t.name, t._grad
+        self._requires_grad, self._ctx = t._requires_grad, t._ctx
+
+    @property
+    def data(self):
+        filler = np.nan if self._dtype.kind == "f" else 0
+        return np.broadcast_to(np.array(filler, self._dtype), self._shape)
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._dtype
 
 
 def _floating(t: Tensor) -> Tensor:

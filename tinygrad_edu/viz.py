@@ -316,8 +316,8 @@ def _tensor_node(t, kind, label, show_values, show_grads) -> dict:
         lines.append(_escape(f"{t.shape} {t.dtype}"))
         if show_values:
             lines.append(_value_block(t.data, "data", _VALUE_COLOUR))
-    if show_grads and (t.grad is not None or (t.is_leaf and t.requires_grad)):
-        grad = None if t.grad is None else t.grad.data
+    if show_grads and (t._grad is not None or (t.is_leaf and t.requires_grad)):
+        grad = None if t._grad is None else t._grad.data  # _grad: no non-leaf warning here
         lines.append(_value_block(grad, "grad", _GRAD_COLOUR))
     attributes = {"class": f"tensor {kind}"}
     return {

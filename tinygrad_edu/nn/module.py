@@ -31,6 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..autograd import mark_changed_in_place
 from ..tensor import Tensor
 
 _BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
@@ -98,8 +99,9 @@ class Module:
             # weight by a result of the graph and silently stop training it.
             raise TypeError(
                 f"cannot assign a plain Tensor to the Parameter {type(self).__name__}.{name}: "
-                f"update it in place (with tg.no_grad(): {name}.data -= lr * {name}.grad.data, "
-                f"as optimizers do) or assign nn.Parameter(array)"
+                f"update it in place without recording, as optimizers do (`with "
+                f"tg.no_grad(): layer.{name} -= lr * layer.{name}.grad`), or assign "
+                f"nn.Parameter(array)"
             )
         elif isinstance(value, (list, tuple)) and any(
             isinstance(v, (Module, Parameter)) for v in value
@@ -271,6 +273,7 @@ class Module:
             )
         for name, value in values.items():
             own[name][...] = value  # in place: optimizers keep pointing at the same arrays
+            mark_changed_in_place(own[name])
         return LoadResult(missing, unexpected)
 
     def save(self, path) -> None:
