@@ -314,3 +314,10 @@ def test_the_books_relu_np_maximum_0_x_is_differentiable():
     np.testing.assert_array_equal(z.numpy(), [-1.0, 0.0, 1.0])
     x32 = Tensor(np.array([-1.0, 2.0], np.float32), requires_grad=True)
     assert np.maximum(0, x32).dtype == np.float32 and np.maximum(x32, 0.5).dtype == np.float32
+
+
+def test_indexing_a_0d_gradient_stays_a_plain_array():
+    # 0-d NumPy arithmetic gives scalars (np.float32), which must not be taken for Tensors
+    point = Tensor([-3.0, 4.0], requires_grad=True)
+    (point[0] ** 2 + point[1] ** 2).backward()
+    np.testing.assert_array_equal(point.grad.numpy(), [-6.0, 8.0])

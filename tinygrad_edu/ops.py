@@ -141,8 +141,8 @@ class Pow(_Elementwise):
         if need_a:  # d a^b/da = b a^(b-1); where b = 0, a^0 = 1 is flat: 0, also at a = 0
             flat = b == 0
             ga = unbroadcast(gy * b * np.where(flat, 1, a) ** (b - 1), a.shape)
-        if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b is flat (0, or inf for b < 0): 0
-            at_zero = a == 0  # (PyTorch also gives 0 there)
+        if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b = 0 (b > 0) is flat: 0, as in PyTorch
+            at_zero = a == 0
             gb = unbroadcast(gy * y * np.log(np.where(at_zero, 1, a)), b.shape)
         return ga, gb
 
@@ -517,7 +517,7 @@ class ScatterAdd(Function):
 
 def scatter_add(values, index, shape):
     """ScatterAdd on an array (plain backward) or on a Tensor (recorded backward)."""
-    if isinstance(values, np.ndarray):
+    if isinstance(values, (np.ndarray, np.generic)):  # (0-d arithmetic gives NumPy scalars)
         return ScatterAdd(index, shape).forward(values)
     return ScatterAdd.apply(values, index=index, shape=shape)
 
