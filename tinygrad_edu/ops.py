@@ -585,6 +585,7 @@ class Where(_Elementwise):
 
 
 class Maximum(_Elementwise):
+    rule = "d max(a, b)/da = 1 where a > b, 0 where a < b, 1/2 on a tie (b likewise)"
     pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
 
     def forward(self, a, b):
@@ -603,6 +604,7 @@ class Maximum(_Elementwise):
 
 
 class Minimum(Maximum):
+    rule = "d min(a, b)/da = 1 where a < b, 0 where a > b, 1/2 on a tie (b likewise)"
     pick, wins = staticmethod(np.minimum), staticmethod(np.less)
 
 
@@ -612,6 +614,8 @@ class Minimum(Maximum):
 class BinaryCrossEntropy(Function):
     """-mean(t log p + (1 - t) log(1 - p)); each log is clamped at -100 (as in PyTorch),
     so p = 0 or 1 gives a finite loss and a finite gradient."""
+
+    rule = "dL/dp = (p - t) / (p (1 - p) n), dL/dt = (log(1 - p) - log p) / n"
 
     def forward(self, p, t):
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below

@@ -585,9 +585,9 @@ def _holding(value: int, dtype: np.dtype) -> np.dtype:
     info = np.iinfo(dtype)
     if info.min <= value <= info.max:
         return dtype
-    # a non-negative value meeting a signed dtype needs a signed holder: -value - 1 fits one
-    signed_holder = value < 0 or dtype.kind == "u"
-    return np.result_type(dtype, np.min_scalar_type(value if signed_holder else -value - 1))
+    if value >= 0 and dtype.kind == "i":  # a signed holder: one that holds -value - 1 holds value
+        value = -value - 1
+    return np.result_type(dtype, np.min_scalar_type(value))
 
 
 def _operands(a: Tensor, b, division=False):
