@@ -138,8 +138,8 @@ class Pow(_Elementwise):
         a, b, y = self.saved
         need_a, need_b = self.needs_input_grad
         ga = gb = None
-        if need_a:  # d a^b/da = b a^(b-1); where b = 0, a^0 = 1 is flat: 0, also at a = 0
-            flat = b == 0
+        if need_a:  # d a^b/da = b a^(b-1); at a = b = 0 that is 0 * inf, but a^0 = 1 is flat: 0
+            flat = (a == 0) * (b == 0)  # (* is "and" for masks, arrays or Tensors alike)
             ga = unbroadcast(gy * b * np.where(flat, 1, a) ** (b - 1), a.shape)
         if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b = 0 (b > 0) is flat: 0, as in PyTorch
             at_zero = a == 0
