@@ -131,6 +131,10 @@ class Div(_Elementwise):
 class Pow(_Elementwise):
     def forward(self, a, b):
         y = a**b
+        # Where a = b = 0, b a^(b-1) below is 0 * inf, yet a^0 = 1 is flat: its slope is 0.
+        # Backward lifts those a to 1 (a saved mask: a constant). None: b has no 0 at all.
+        no_zero_power = np.count_nonzero(b) == b.size
+        self.lift = None if no_zero_power else (a == 0) & (b == 0)
         self.save_for_backward(a, b, y)
         return y
 
@@ -138,12 +142,11 @@ class Pow(_Elementwise):
         a, b, y = self.saved
         need_a, need_b = self.needs_input_grad
         ga = gb = None
-        if need_a:  # d a^b/da = b a^(b-1); at a = b = 0 that is 0 * inf, but a^0 = 1 is flat: 0
-            flat = (a == 0) * (b == 0)  # (* is "and" for masks, arrays or Tensors alike)
-            ga = unbroadcast(gy * b * np.where(flat, 1, a) ** (b - 1), a.shape)
+        if need_a:  # d a^b/da = b a^(b-1)
+            base = a if self.lift is None else a + self.lift
+            ga = unbroadcast(gy * b * base ** (b - 1), a.shape)
         if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b = 0 (b > 0) is flat: 0, as in PyTorch
-            at_zero = a == 0
-            gb = unbroadcast(gy * y * np.log(np.where(at_zero, 1, a)), b.shape)
+            gb = unbroadcast(gy * y * np.log(np.where(a == 0, 1, a)), b.shape)
         return ga, gb
 
     def explain_error(self, arrays, error):
