@@ -4,6 +4,8 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -402,3 +404,55 @@ def test_maximum_ties_and_binary_cross_entropy_second_order_match_pytorch():
     (mixed,) = tg.grad(gt.sum(), pp)
     np.testing.assert_allclose(gt.numpy(), tgt.detach().numpy())
     np.testing.assert_allclose(mixed.numpy(), t_mixed.numpy())
+
+
+# ---- property: no road and no operand drifts a float32 tensor to float64 ----------------------
+
+INTEGER_DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.int32, np.int64, np.uint16]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    other=st.one_of(
+        st.sampled_from(INTEGER_DTYPES).map(lambda d: Tensor(np.ones(3, d))),
+        st.integers(-1000, 1000).filter(bool),  # (no division by 0)
+        st.floats(0.25, 3.0),
+        st.sampled_from([np.float64(0.5), np.int64(3), np.float32(2.0)]),
+    ),
+    op=st.sampled_from(["add", "sub", "mul", "truediv", "maximum", "minimum", "where"]),
+    swap=st.booleans(),
+)
+def test_float32_meets_integers_and_numbers_without_drifting(other, op, swap):
+    x = Tensor(np.full(3, 1.5, np.float32), requires_grad=True)
+    if op == "where":
+        out = tg.where(np.array([True, False, True]), other, x) if swap else tg.where(
+            np.array([True, False, True]), x, other)
+    elif op in ("maximum", "minimum"):
+        out = getattr(np, op)(other, x) if swap else getattr(tg, op)(x, other)
+    else:
+        method = f"__r{op}__" if swap else f"__{op}__"
+        out = getattr(x, method)(other)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+@pytest.mark.parametrize("number", [0.5, np.float64(0.5), 2, np.int64(2)])
+def test_item8_a_number_first_takes_the_tensors_dtype_on_every_road(number):
+    x = Tensor(np.array([1.5, -1.0, 3.0], np.float32), requires_grad=True)
+    mask = np.array([True, False, True])
+    results = [tg.where(mask, number, x), np.where(mask, number, x), tg.maximum(number, x),
+               np.maximum(number, x), tg.minimum(number, x), np.minimum(number, x),
+               tg.where(Tensor(mask), number, x)]
+    for out in results:
+        assert out.dtype == np.float32
+    np.testing.assert_array_equal(results[0].numpy(), np.where(mask, float(number), x.numpy()))
+    np.testing.assert_array_equal(results[2].numpy(), np.maximum(float(number), x.numpy()))
+    sum(out.sum() for out in results).backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_comparisons_of_0d_tensors_hold_arrays():
+    flag = Tensor(0.0) == 0
+    assert type(flag.data) is np.ndarray and flag.shape == () and bool(flag)
+    assert np.asarray(flag, dtype=bool).shape == ()

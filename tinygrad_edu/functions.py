@@ -12,6 +12,8 @@ names the op and picks the dtypes: `tg.exp(x)` is `x.exp()` in every respect.
 
 from __future__ import annotations
 
+import numpy as np
+
 from .tensor import Tensor
 
 
@@ -83,14 +85,20 @@ def min(x, axis=None, keepdims=False):  # noqa: A001
     return _tensor(x).min(axis=axis, keepdims=keepdims)
 
 
+def _tensor_first(a, b) -> bool:
+    # A number (tg.maximum(0.0, x)) must meet the tensor's method, which gives it the tensor's
+    # dtype, as in `x * 2.0`
+    return isinstance(b, Tensor) and not isinstance(a, Tensor)
+
+
 def maximum(a, b):
     """The larger of a and b, elementwise (np.maximum); on a tie each gets half the gradient."""
-    return _tensor(a).maximum(b)
+    return b.maximum(a) if _tensor_first(a, b) else _tensor(a).maximum(b)
 
 
 def minimum(a, b):
     """The smaller of a and b, elementwise (np.minimum); on a tie each gets half the gradient."""
-    return _tensor(a).minimum(b)
+    return b.minimum(a) if _tensor_first(a, b) else _tensor(a).minimum(b)
 
 
 def clip(x, lo=None, hi=None):
@@ -121,4 +129,6 @@ def stack(tensors, axis=0):
 
 def where(condition, a, b):
     """Elements of `a` where `condition` holds, else of `b`; each side gets its gradient."""
+    if _tensor_first(a, b):  # where(c, 0.0, x) is x.where(not c, 0.0)
+        return b.where(~np.asarray(condition, dtype=bool), a)
     return _tensor(a).where(condition, b)

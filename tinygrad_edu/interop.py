@@ -145,6 +145,8 @@ def _join(method):
 def _where(Tensor, condition, x=None, y=None):
     if x is None and y is None:  # np.where(mask): the indices, plain
         return np.where(np.asarray(condition))
+    if isinstance(y, Tensor) and not isinstance(x, Tensor):  # the number takes y's dtype
+        return y.where(~np.asarray(condition, dtype=bool), x)
     return _tensor(Tensor, x).where(condition, y)
 
 

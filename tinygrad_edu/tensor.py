@@ -323,7 +323,7 @@ class Tensor:
         except TypeError:
             return NotImplemented
         try:
-            return _wrap(ufunc(a.data, b.data))
+            return _wrap(np.asarray(ufunc(a.data, b.data)))  # (0-d inputs give a NumPy scalar)
         except ValueError as error:
             raise ValueError(
                 f"{ufunc.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together"
