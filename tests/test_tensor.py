@@ -6,14 +6,6 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 
-
-@pytest.fixture
-def float64_default():
-    tg.set_default_dtype(np.float64)
-    yield
-    tg.set_default_dtype(np.float32)
-
-
 # ---- construction and dtypes ----------------------------------------------------------------
 
 

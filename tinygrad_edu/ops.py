@@ -8,7 +8,8 @@ rule, one link at a time, the same deltas the notes derive by hand.
 Tensor answers to too, so that with `create_graph=True` the very same lines run on Tensors
 and the backward pass is recorded (gradients of gradients).
 
-The same ops as functions (`tg.exp(x)`, `tg.concatenate([a, b])`) are in functions.py.
+Ops are reached only through Tensor methods (tensor.py), which choose the dtypes; `tg.exp`,
+`F.*`, `nn.*` and `np.exp(t)` all call those methods. This module depends on autograd alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import Function
-from .tensor import Tensor
 
 
 def unbroadcast(grad, shape):
@@ -56,12 +56,22 @@ def _expand(grad, shape, axis, keepdims):
     return np.broadcast_to(grad, shape)
 
 
+def _broadcasts(*shapes) -> bool:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True
+
+
 # ---- elementwise binary ops -----------------------------------------------------------------
 
 
 class _Elementwise(Function):
     def explain_error(self, arrays, error):
         a, b = arrays
+        if _broadcasts(a.shape, b.shape):  # not a shape error: NumPy's own words
+            return f"{type(self).__name__.lower()}: {error}"
         return (
             f"{type(self).__name__.lower()}: shapes {a.shape} and {b.shape} cannot be broadcast "
             f"together (NumPy lines shapes up from the right; each pair of sizes must be equal "
@@ -121,15 +131,29 @@ class Div(_Elementwise):
 class Pow(_Elementwise):
     def forward(self, a, b):
         y = a**b
+        # Where a = b = 0, b a^(b-1) below is 0 * inf, yet a^0 = 1 is flat: its slope is 0.
+        # Backward lifts those a to 1 (a saved mask: a constant). None: b has no 0 at all.
+        no_zero_power = np.count_nonzero(b) == b.size
+        self.lift = None if no_zero_power else (a == 0) & (b == 0)
         self.save_for_backward(a, b, y)
         return y
 
     def backward(self, gy):
         a, b, y = self.saved
         need_a, need_b = self.needs_input_grad
-        ga = unbroadcast(gy * b * a ** (b - 1), a.shape) if need_a else None  # d a^b/da = b a^(b-1)
-        gb = unbroadcast(gy * y * np.log(a), b.shape) if need_b else None  # d a^b/db = a^b ln a
+        ga = gb = None
+        if need_a:  # d a^b/da = b a^(b-1)
+            base = a if self.lift is None else a + self.lift
+            ga = unbroadcast(gy * b * base ** (b - 1), a.shape)
+        if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b = 0 (b > 0) is flat: 0, as in PyTorch
+            gb = unbroadcast(gy * y * np.log(np.where(a == 0, 1, a)), b.shape)
         return ga, gb
+
+    def explain_error(self, arrays, error):
+        message = super().explain_error(arrays, error)
+        if "negative integer powers" in message:
+            message += " (make the base a float tensor, e.g. x.astype(np.float32) ** -1)"
+        return message
 
 
 class MatMul(Function):
@@ -275,7 +299,7 @@ class ReLU(Function):
     def forward(self, x):
         positive = x > 0
         self.save_for_backward(positive)
-        return x * positive
+        return np.maximum(x, 0)  # not x * positive: -inf * 0 would be NaN
 
     def backward(self, gy):
         (positive,) = self.saved
@@ -368,12 +392,17 @@ class Min(Max):
     pick = staticmethod(np.min)
 
 
+def _row_max(x, axis):
+    # initial=-inf: an axis of size 0 (an empty batch) gives an empty result, not an error
+    return x.max(axis=axis, keepdims=True, initial=-np.inf)
+
+
 class Softmax(Function):
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))  # shifting by the max avoids overflow
+        e = np.exp(x - _row_max(x, self.axis))  # shifting by the max avoids overflow
         y = e / e.sum(axis=self.axis, keepdims=True)
         self.save_for_backward(y)
         return y
@@ -390,8 +419,9 @@ class LogSoftmax(Function):
         self.axis = axis
 
     def forward(self, x):
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))  # log-sum-exp
+        shifted = x - _row_max(x, self.axis)
+        with np.errstate(divide="ignore"):  # log(0) of an empty axis: -inf, never used
+            y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))  # log-sum-exp
         self.save_for_backward(y)
         return y
 
@@ -430,7 +460,8 @@ class Transpose(Function):
     def backward(self, gy):
         if self.axes is None:
             return gy.transpose()
-        return gy.transpose(tuple(np.argsort(self.axes)))  # the inverse permutation
+        inverse = np.argsort([a % gy.ndim for a in self.axes])  # negative axes count from the end
+        return gy.transpose(tuple(inverse))
 
 
 class BroadcastTo(Function):
@@ -489,9 +520,9 @@ class ScatterAdd(Function):
 
 def scatter_add(values, index, shape):
     """ScatterAdd on an array (plain backward) or on a Tensor (recorded backward)."""
-    if isinstance(values, Tensor):
-        return ScatterAdd.apply(values, index=index, shape=shape)
-    return ScatterAdd(index, shape).forward(values)
+    if isinstance(values, (np.ndarray, np.generic)):  # (0-d arithmetic gives NumPy scalars)
+        return ScatterAdd(index, shape).forward(values)
+    return ScatterAdd.apply(values, index=index, shape=shape)
 
 
 class Concatenate(Function):
@@ -547,3 +578,63 @@ class Where(_Elementwise):
         sa, sb = self.shapes
         return (unbroadcast(np.where(self.condition, gy, 0), sa) if need_a else None,
                 unbroadcast(np.where(self.condition, 0, gy), sb) if need_b else None)
+
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        if _broadcasts(a.shape, b.shape):
+            return (f"where: the condition's shape {self.condition.shape} does not broadcast with "
+                    f"the values' shapes {a.shape} and {b.shape}")
+        return super().explain_error(arrays, error)
+
+
+class Maximum(_Elementwise):
+    rule = "d max(a, b)/da = 1 where a > b, 0 where a < b, 1/2 on a tie (b likewise)"
+    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        y = self.pick(a, b)
+        a_share = self.wins(a, b) + 0.5 * (a == b)  # 1 where a wins, 0.5 on a tie, 0 where b wins
+        self.save_for_backward(a_share.astype(y.dtype) if y.dtype.kind == "f" else a_share)
+        return y
+
+    def backward(self, gy):
+        (a_share,) = self.saved
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy * a_share, sa) if need_a else None,  # d max(a, b)/da = [a > b]
+                unbroadcast(gy * (1.0 - a_share), sb) if need_b else None)  # ties: half each
+
+
+class Minimum(Maximum):
+    rule = "d min(a, b)/da = 1 where a < b, 0 where a > b, 1/2 on a tie (b likewise)"
+    pick, wins = staticmethod(np.minimum), staticmethod(np.less)
+
+
+# ---- losses that need their own derivative ---------------------------------------------------
+
+
+class BinaryCrossEntropy(Function):
+    """-mean(t log p + (1 - t) log(1 - p)); each log is clamped at -100 (as in PyTorch),
+    so p = 0 or 1 gives a finite loss and a finite gradient."""
+
+    rule = "dL/dp = (p - t) / (p (1 - p) n), dL/dt = (log(1 - p) - log p) / n"
+
+    def forward(self, p, t):
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log1p(-p), -100.0)
+        self.save_for_backward(p, t)
+        return -(t * log_p + (1.0 - t) * log_q).mean()
+
+    def backward(self, gy):
+        p, t = self.saved
+        need_p, need_t = self.needs_input_grad
+        scale = gy / p.size
+        gp = gt = None
+        if need_p:  # d/dp = (p - t) / (p (1 - p)); the denominator is kept >= 1e-12 at p = 0, 1
+            gp = scale * (p - t) / (p * (1.0 - p)).clip(1e-12, None)
+        if need_t:  # d/dt = log(1 - p) - log p, each clamped as in forward
+            with np.errstate(divide="ignore"):
+                gt = scale * (np.maximum(np.log(1.0 - p), -100.0) - np.maximum(np.log(p), -100.0))
+        return gp, gt
