@@ -70,6 +70,7 @@ class _Elementwise(Function):
 
 
 class Add(_Elementwise):
+    rule = "ga = gy, gb = gy (summed over broadcast axes)"
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -82,6 +83,7 @@ class Add(_Elementwise):
 
 
 class Sub(_Elementwise):
+    rule = "ga = gy, gb = -gy (summed over broadcast axes)"
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -94,6 +96,7 @@ class Sub(_Elementwise):
 
 
 class Mul(_Elementwise):
+    rule = "ga = gy * b, gb = gy * a"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a * b
@@ -106,6 +109,7 @@ class Mul(_Elementwise):
 
 
 class Div(_Elementwise):
+    rule = "ga = gy / b, gb = -gy * a / b**2"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a / b
@@ -119,6 +123,7 @@ class Div(_Elementwise):
 
 
 class Pow(_Elementwise):
+    rule = "ga = gy * b * a**(b - 1), gb = gy * a**b * ln(a)"
     def forward(self, a, b):
         y = a**b
         self.save_for_backward(a, b, y)
@@ -133,6 +138,7 @@ class Pow(_Elementwise):
 
 
 class MatMul(Function):
+    rule = "ga = gy @ b.T, gb = a.T @ gy"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a @ b
@@ -171,6 +177,7 @@ class MatMul(Function):
 
 
 class Neg(Function):
+    rule = "-gy"
     def forward(self, x):
         return -x
 
@@ -179,6 +186,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    rule = "gy * y  (y = e**x)"
     def forward(self, x):
         y = np.exp(x)
         self.save_for_backward(y)
@@ -190,6 +198,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    rule = "gy / x"
     def forward(self, x):
         self.save_for_backward(x)
         return np.log(x)
@@ -200,6 +209,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    rule = "gy / (2 * y)"
     def forward(self, x):
         y = np.sqrt(x)
         self.save_for_backward(y)
@@ -211,6 +221,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    rule = "gy * sign(x)"
     def forward(self, x):
         self.save_for_backward(np.sign(x))
         return np.abs(x)
@@ -221,6 +232,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    rule = "gy * cos(x)"
     def forward(self, x):
         self.save_for_backward(x)
         return np.sin(x)
@@ -231,6 +243,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    rule = "-gy * sin(x)"
     def forward(self, x):
         self.save_for_backward(x)
         return np.cos(x)
@@ -241,6 +254,7 @@ class Cos(Function):
 
 
 class Sigmoid(Function):
+    rule = "gy * y * (1 - y)"
     def forward(self, x):
         # y = 1 / (1 + e^-x), computed as (1 + tanh(x / 2)) / 2, which never overflows;
         # in place in one new array, since this runs on every hidden layer (asarray: NumPy
@@ -261,6 +275,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    rule = "gy * (1 - y**2)"
     def forward(self, x):
         y = np.tanh(x)
         self.save_for_backward(y)
@@ -272,6 +287,7 @@ class Tanh(Function):
 
 
 class ReLU(Function):
+    rule = "gy where x > 0, else 0"
     def forward(self, x):
         positive = x > 0
         self.save_for_backward(positive)
@@ -283,6 +299,7 @@ class ReLU(Function):
 
 
 class Clip(Function):
+    rule = "gy where lo <= x <= hi, else 0"
     def __init__(self, lo=None, hi=None):
         self.lo, self.hi = lo, hi
 
@@ -301,6 +318,7 @@ class Clip(Function):
 
 
 class Cast(Function):
+    rule = "gy in the input's dtype"
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -316,6 +334,7 @@ class Cast(Function):
 
 
 class Sum(Function):
+    rule = "gy copied to every summed element"
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -328,6 +347,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    rule = "gy / n copied to every averaged element"
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -343,6 +363,7 @@ class Mean(Function):
 
 
 class Max(Function):
+    rule = "gy at the maximum (shared equally by ties), else 0"
     pick = staticmethod(np.max)
 
     def __init__(self, axis=None, keepdims=False):
@@ -365,10 +386,12 @@ class Max(Function):
 
 
 class Min(Max):
+    rule = "gy at the minimum (shared equally by ties), else 0"
     pick = staticmethod(np.min)
 
 
 class Softmax(Function):
+    rule = "y * (gy - sum(gy * y))"
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -386,6 +409,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    rule = "gy - softmax(x) * sum(gy)"
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -404,6 +428,7 @@ class LogSoftmax(Function):
 
 
 class Reshape(Function):
+    rule = "gy reshaped back to x's shape"
     def __init__(self, shape):
         self.shape = shape
 
@@ -421,6 +446,7 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    rule = "gy transposed back"
     def __init__(self, axes=None):
         self.axes = axes
 
@@ -434,6 +460,7 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    rule = "gy summed over the broadcast axes"
     def __init__(self, shape):
         self.shape = shape
 
@@ -452,6 +479,7 @@ def _is_basic(index) -> bool:
 
 
 class GetItem(Function):
+    rule = "zeros, with gy added at the index"
     def __init__(self, index):
         self.index = index
 
@@ -467,6 +495,7 @@ class GetItem(Function):
 
 
 class ScatterAdd(Function):
+    rule = "gy[index]"
     """The adjoint of x[index]: zeros of `shape`, with the values added in at `index`.
 
     Repeated indices add up (x[[0, 0]] uses x[0] twice, so x[0] gets both gradients).
@@ -495,6 +524,7 @@ def scatter_add(values, index, shape):
 
 
 class Concatenate(Function):
+    rule = "each input gets its slice of gy"
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -516,6 +546,7 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    rule = "each input gets its slice of gy"
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -535,6 +566,7 @@ class Stack(Function):
 
 
 class Where(_Elementwise):
+    rule = "ga = gy where condition, gb = gy elsewhere"
     def __init__(self, condition):
         self.condition = condition
 
