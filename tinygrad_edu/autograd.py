@@ -135,6 +135,7 @@ class Function:
 
     __slots__ = ("inputs", "saved", "needs_input_grad", "__dict__")
     retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
+    rule = "custom"  # the local derivative in words, shown by tg.viz.explain_backward
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -253,12 +254,14 @@ _BACKWARD_TWICE = (
 )
 
 
-def run_backward(roots, root_grads, retain_graph=False, create_graph=False, wanted=None):
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, wanted=None,
+                 on_step=None):
     """Send `root_grads` back from `roots` through the recorded graph.
 
     Without `wanted`, gradients are added into the `.grad` of every leaf that requires grad.
     With `wanted` (a set of ids), gradients of those tensors are returned in a dict instead
-    and no `.grad` is touched (that is `tg.grad`).
+    and no `.grad` is touched (that is `tg.grad`). `on_step(op, output, grad, input_grads)`,
+    when given, sees each op's step as it is taken (that is `tg.viz.explain_backward`).
     """
     Tensor = _tensor_module.Tensor
     order = topological_order(roots)
@@ -298,6 +301,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                     f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) "
                     f"for {len(inputs)} input(s); return one per input (None where none is needed)"
                 )
+            if on_step is not None:
+                on_step(ctx, node, grad, input_grads)
             for parent, parent_grad in zip(inputs, input_grads):
                 if parent_grad is None or not parent._requires_grad:
                     continue

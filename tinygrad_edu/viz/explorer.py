@@ -1,0 +1,3 @@
+def save_html(*a): pass
+def explore(*a): pass
+class Explorer: pass
