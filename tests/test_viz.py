@@ -175,7 +175,8 @@ def test_parameters_inputs_constants_and_output_are_told_apart():
     assert len(svg.of_class("intermediate")) == 3
     # Each kind has its own fill colour in the DOT source.
     source = viz.draw_graph(loss).source
-    fills = {kind: viz.drawing._TENSOR_STYLE[kind]["fillcolor"] for kind in viz.drawing._TENSOR_STYLE}
+    styles = viz.drawing._TENSOR_STYLE
+    fills = {kind: styles[kind]["fillcolor"] for kind in styles}
     assert len(set(fills.values())) == len(fills)
     for kind, colour in fills.items():
         assert colour in source, kind
@@ -513,7 +514,9 @@ def test_scripts_folder_is_searched_when_path_is_empty(
 ):
     scripts = tmp_path / "venv-bin"
     shim, log = make_stand_in(scripts, "graphviz-pure")
-    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [str(tmp_path / "other"), str(scripts)])
+    monkeypatch.setattr(
+        viz.resolver, "script_directories", lambda: [str(tmp_path / "other"), str(scripts)]
+    )
     renderer = viz.find_renderer()
     assert renderer == viz.Renderer(str(shim), "graphviz-pure in the scripts folder")
     assert len(render(viz.draw_graph(small_graph()[0])).nodes) == 11
@@ -565,7 +568,8 @@ def test_nothing_found_names_everything_tried_and_the_fix(no_renderers):
 
 
 def test_nothing_found_lists_the_scripts_folders_searched(no_renderers, monkeypatch, tmp_path):
-    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [str(tmp_path / "venv" / "bin")])
+    venv_bin = str(tmp_path / "venv" / "bin")
+    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [venv_bin])
     with pytest.raises(viz.RendererNotFound, match=r"  - graphviz-pure in .*venv/bin: not found"):
         viz.find_renderer()
 

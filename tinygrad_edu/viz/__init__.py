@@ -30,8 +30,8 @@ from .explorer import Explorer, explore, save_html
 from .resolver import (
     PdfNeedsSystemGraphviz,
     Renderer,
-    RenderError,
     RendererNotFound,
+    RenderError,
     find_renderer,
     render_source,
     script_directories,

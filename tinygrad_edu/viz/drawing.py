@@ -123,7 +123,7 @@ class GraphDrawing(graphviz.Digraph):
 
 def draw_graph(
     tensor, show_values=False, show_grads=False, rankdir="TB", max_nodes=DEFAULT_MAX_NODES,
-    model=None,
+    model=None, labels=None,
 ) -> GraphDrawing:
     """The recorded graph that produced `tensor`, as a `GraphDrawing` (a `graphviz.Digraph`).
 
@@ -133,7 +133,9 @@ def draw_graph(
     (up to 16 elements in full, larger arrays as min/mean/max). A graph of more than
     `max_nodes` nodes is cut: the nodes nearest the output are drawn, and a note says how
     many were left out. With `model` (an nn.Module), its parameters that have no name of
-    their own are labelled with their names in the model (`fc1.weight`, ...).
+    their own are labelled with their names in the model (`fc1.weight`, ...). `labels`, a
+    function from a tensor to a name, labels the other tensors without a name (the explorer
+    passes the names its panel uses, `matmul1`, ...).
 
     >>> import tinygrad_edu as tg
     >>> import tinygrad_edu.viz
@@ -177,6 +179,8 @@ def draw_graph(
         if isinstance(node, Tensor):
             kind = _tensor_kind(node, tensor, parameter_class)
             label = node.name if node.name is not None else model_names.get(id(node))
+            if label is None and labels is not None and kind != "constant":
+                label = labels(node)
             drawing.node(node_id, **_tensor_node(node, kind, label, show_values, show_grads))
             inputs = () if node._ctx is None else (node._ctx,)
         else:

@@ -121,6 +121,7 @@ def record_steps(loss, grad=None, retain_graph=False, create_graph=False, store_
     start = autograd._root_grad(loss, grad, create_graph)
     labels = Labels(loss, model)
     steps = BackwardSteps(output_label=labels(loss))
+    steps.labels = labels  # the explorer page names tensors the same way
 
     def record(function, output, grad_output, input_grads):
         steps.append(BackwardStep(
