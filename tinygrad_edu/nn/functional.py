@@ -174,6 +174,7 @@ def mse_loss(y, t) -> Tensor:
 class BinaryCrossEntropy(Function):
     """-mean(t log p + (1 - t) log(1 - p)); each log is clamped at -100 (as in PyTorch),
     so p = 0 or 1 gives a finite loss and a finite gradient."""
+    rule = "gp = gy * (p - t) / (p * (1 - p)) / n, gt = gy * (log(1 - p) - log(p)) / n"
 
     def forward(self, p, t):
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
