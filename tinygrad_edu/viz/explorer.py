@@ -179,18 +179,19 @@ def _cut_note(drawing, data) -> str:
 
 
 _STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #222; }
-header { padding: 8px 16px; background: #f4f4f4; border-bottom: 1px solid #ddd; }
+html, body { height: 100%; }
+body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #222; display: flex;
+       flex-direction: column; }
+header { flex: none; padding: 8px 16px; background: #f4f4f4; border-bottom: 1px solid #ddd; }
 header h1 { font-size: 18px; margin: 0 0 6px 0; }
 button { font-size: 14px; padding: 3px 10px; margin-right: 4px; }
 button.active { background: #2e6bd6; color: white; border-color: #2e6bd6; }
 .note { color: #7a6400; background: #fff8dc; padding: 4px 8px; margin: 6px 0 0 0; }
 .hint { color: #666; font-size: 12px; margin-left: 8px; }
-main { display: flex; align-items: flex-start; }
+main { flex: 1; display: flex; min-height: 0; }
 #graph { flex: 1 1 60%; overflow: auto; padding: 8px; }
-#graph svg { max-width: 100%; height: auto; }
-aside { flex: 0 0 38%; position: sticky; top: 0; padding: 8px 16px; max-height: 100vh;
-        overflow: auto; border-left: 1px solid #ddd; }
+#graph.fit svg { width: 100%; height: 100%; }  /* the whole graph in view (viewBox scales) */
+aside { flex: 0 0 38%; padding: 8px 16px; overflow: auto; border-left: 1px solid #ddd; }
 aside h2 { font-size: 16px; margin: 4px 0; }
 aside h3 { font-size: 14px; margin: 12px 0 4px 0; }
 pre { background: #f7f7f7; padding: 4px 6px; margin: 2px 0 8px 0; font-size: 12px;
@@ -299,6 +300,11 @@ _SCRIPT = """
     byId("tensor-grad").textContent = t.grad === null ? "(none: it needs no gradient)" : t.grad;
   }
 
+  byId("zoom").addEventListener("click", function () {
+    var fit = byId("graph").classList.toggle("fit");
+    byId("zoom").textContent = fit ? "Actual size" : "Fit to window";
+    show();
+  });
   byId("next").addEventListener("click", function () { move(1); });
   byId("prev").addEventListener("click", function () { move(-1); });
   byId("mode-backward").addEventListener("click", function () { setMode("backward"); });
@@ -335,11 +341,12 @@ _PAGE = """<!DOCTYPE html>
 &nbsp;
 <button id="prev">&larr; Previous</button>
 <button id="next">Next &rarr;</button>
+<button id="zoom">Actual size</button>
 <span class="hint">arrow keys step; hover or click a box to see a tensor</span>
 {note}
 </header>
 <main>
-<div id="graph">
+<div id="graph" class="fit">
 {svg}
 </div>
 <aside>
