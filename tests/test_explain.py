@@ -266,14 +266,31 @@ def test_the_page_is_one_offline_file_and_leaves_grad_alone(tmp_path):
 def test_a_graph_of_200_nodes_makes_a_page_under_1_mb(tmp_path):
     x = Tensor(np.random.default_rng(0).standard_normal((8, 8)), requires_grad=True, name="x")
     y = x
-    for _ in range(66):  # 3 nodes per step (op, output, constant): about 200 nodes
+    for _ in range(39):  # 5 nodes each: the constant, Mul, its output, Tanh, its output
         y = (y * 0.99).tanh()
-    path = tg.viz.save_html(y.sum(), tmp_path / "big.html")
+    loss = y.sum()
+    assert tg.viz.draw_graph(loss).nodes_drawn == 198
+    path = tg.viz.save_html(loss, tmp_path / "big.html")
     page = path.read_text()
     data = page_data(page)
-    assert 190 <= len(data["tensors"]) + len(data["backward"]) <= 200
+    assert len(data["tensors"]) + len(data["backward"]) == 198  # every node: nothing cut
+    assert data["nodesLeftOut"] == 0 and 'id="cut-note"' not in page
     assert path.stat().st_size < 1_000_000
-    assert 'id="cut-note"' in page and data["nodesLeftOut"] > 0
+
+
+def test_a_larger_graph_is_cut_as_draw_graph_cuts_it(tmp_path):
+    x = Tensor(np.ones(3), requires_grad=True, name="x")
+    y = x
+    for _ in range(100):
+        y = (y * 0.99).tanh()
+    loss = y.sum()
+    page = tg.viz.save_html(loss, tmp_path / "big.html").read_text()
+    data = page_data(page)
+    drawing = tg.viz.draw_graph(loss, max_nodes=200)
+    assert data["nodesLeftOut"] == drawing.nodes_left_out > 0
+    assert len(data["tensors"]) + len(data["backward"]) == drawing.nodes_drawn
+    assert data["stepsLeftOut"] == 200 + 1 - len(data["backward"])
+    assert f"{drawing.nodes_left_out} nodes far from the output are not drawn" in page
 
 
 def test_explore_shows_the_page_inline_for_jupyter(tmp_path):

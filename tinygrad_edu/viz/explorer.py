@@ -36,6 +36,7 @@ __all__ = ["EXPLORER_MAX_NODES", "Explorer", "explore", "save_html"]
 
 EXPLORER_MAX_NODES = 200  # a bigger graph is cut, as draw_graph cuts it, with a note
 PAGE_FULL_ARRAY = 64  # the page shows arrays up to this many elements in full
+FIT_NODES = 60  # a graph up to this size starts scaled to fit the window, a larger one at 100%
 
 
 class Explorer:
@@ -89,9 +90,12 @@ def explorer_page(loss, max_nodes=EXPLORER_MAX_NODES, model=None, grad=None) -> 
     svg = render_source(drawing.source, "svg").decode("utf-8")
     svg = svg[svg.index("<svg"):]  # without the XML prolog and doctype
     data = _page_data(loss, steps, drawing)
+    fit = drawing.nodes_drawn <= FIT_NODES
     return _PAGE.format(
         title=html.escape(f"Backward pass of {steps.output_label}"),
         note=_cut_note(drawing, data),
+        fit="fit" if fit else "",
+        zoom="Actual size" if fit else "Fit to window",
         svg=svg,
         data=json.dumps(data).replace("</", "<\\/"),  # cannot end the <script> early
         style=_STYLE,
@@ -341,12 +345,12 @@ _PAGE = """<!DOCTYPE html>
 &nbsp;
 <button id="prev">&larr; Previous</button>
 <button id="next">Next &rarr;</button>
-<button id="zoom">Actual size</button>
+<button id="zoom">{zoom}</button>
 <span class="hint">arrow keys step; hover or click a box to see a tensor</span>
 {note}
 </header>
 <main>
-<div id="graph" class="fit">
+<div id="graph" class="{fit}">
 {svg}
 </div>
 <aside>
