@@ -227,6 +227,17 @@ def test_names_follow_the_model_or_the_op():
     assert steps.output_label == "sum1"
 
 
+def test_a_non_scalar_output_takes_grad_as_backward_does():
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True, name="x")
+    y = x * x
+    with pytest.raises(RuntimeError, match=r"backward\(\) on a tensor of shape \(3,\) needs grad="):
+        tg.viz.explain_backward(y)
+    start = np.array([1.0, 0.5, -1.0])
+    steps = tg.viz.explain_backward(y, grad=start)
+    np.testing.assert_array_equal(steps[0].grad_output, start)
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * x.numpy() * start)
+
+
 def test_explain_backward_needs_a_tensor():
     with pytest.raises(TypeError, match="explain_backward needs a Tensor, got ndarray"):
         tg.viz.explain_backward(np.ones(3))
