@@ -93,8 +93,10 @@ def train(args, on_epoch=print_epoch):
     step = 0
     for epoch in range(1, args.epochs + 1):
         total, count = 0.0, 0
+        # disable=None: tqdm draws the bar only on a terminal; into a file or a pipe its
+        # redraws would pile up into one line of several KB per epoch.
         bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=args.quiet)
+                   disable=True if args.quiet else None)
         for x, t in bar:
             step += 1
             loss = F.cross_entropy(model(x), t)

@@ -70,6 +70,17 @@ def test_mnist_quick_run_learns_saves_and_plots(tmp_path):
         assert curves.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_mnist_progress_bar_stays_off_a_log_file():
+    # Output to a pipe or a file is not a terminal: no bar redraws piling up into one long line.
+    done = subprocess.run(  # bytes, not text: text mode would turn each "\r" into a newline
+        [sys.executable, str(ROOT / "demos" / "mnist.py"), "--limit", "1000", "--epochs", "1",
+         "--hidden", "16"], capture_output=True, cwd=ROOT, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"epoch 1: loss" in done.stdout
+    assert b"\r" not in done.stdout + done.stderr
+
+
 def test_mnist_stops_on_a_nan_loss_and_names_the_step():
     _, err = run_demo("mnist.py", "--limit", 1000, "--epochs", 1, "--quiet",
                       "--optimizer", "sgd", "--lr", "1e30", expect_code=1)

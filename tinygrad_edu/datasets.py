@@ -315,7 +315,9 @@ def _fetch(url, out, timeout, label):
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         received, cut_short = 0, False
-        with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024) as bar:
+        # disable=None: a bar on a terminal only, not a growing line of redraws in a log file.
+        with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
+                  disable=None) as bar:
             while True:
                 try:
                     chunk = response.read(64 * 1024)
