@@ -232,3 +232,22 @@ def test_a_large_graph_is_cut_with_a_note_and_still_walks(browser, tmp_path):
     assert browser.find_element(By.ID, "step-title").text.startswith(
         f"Backward step {drawn_ops} of {drawn_ops}: ")
     assert_offline_and_quiet(browser, page)
+
+
+def test_explore_works_inline_as_jupyter_shows_it(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    loss, W1, W2 = xor_loss()
+    steps = tg.viz.explain_backward(loss, retain_graph=True)
+    notebook = tmp_path / "notebook.html"  # a page holding the cell output, as Jupyter does
+    notebook.write_text("<!DOCTYPE html><html><body><h1>cell output</h1>"
+                        + tg.viz.explore(loss)._repr_html_() + "</body></html>")
+    open_page(browser, notebook)
+    browser.switch_to.frame(browser.find_element(By.TAG_NAME, "iframe"))
+    try:
+        browser.find_element(By.ID, "next").click()
+        assert_panel_shows(read_panel(browser), steps[1], len(steps))
+    finally:
+        browser.switch_to.default_content()
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+    assert errors == []
