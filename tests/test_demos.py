@@ -36,6 +36,10 @@ def test_xor_prints_a_correct_truth_table_and_draws_the_graph(tmp_path):
     texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
     for label in ["hidden.weight", "output.weight", "loss", "grad:", "data:"]:
         assert label in texts
+    explorer = tmp_path / "xor_explorer.html"  # next to the graph
+    assert f"(open in a browser): {explorer}" in out
+    page = explorer.read_text(encoding="utf-8")
+    assert page.count("<svg") == 1 and "hidden.weight" in page and "Backward pass" in page
 
 
 def test_xor_default_graph_goes_to_the_ignored_output_folder():

@@ -324,6 +324,7 @@ class Function:
     __slots__ = ("inputs", "saved", "needs_input_grad", "saved_at", "__dict__")
     retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
     forward_arrays = None  # set by apply when two inputs hold one array (see _own_objects)
+    rule = "custom"  # the local derivative in words, shown by tg.viz.explain_backward
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -468,12 +469,14 @@ _BACKWARD_TWICE = (
 )
 
 
-def run_backward(roots, root_grads, retain_graph=False, create_graph=False, wanted=None):
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, wanted=None,
+                 on_step=None):
     """Send `root_grads` back from `roots` through the recorded graph.
 
     Without `wanted`, gradients are added into the `.grad` of every leaf that requires grad.
     With `wanted` (a set of ids), gradients of those tensors are returned in a dict instead
-    and no `.grad` is touched (that is `tg.grad`).
+    and no `.grad` is touched (that is `tg.grad`). `on_step(op, output, grad, input_grads)`,
+    when given, sees each op's step as it is taken (that is `tg.viz.explain_backward`).
 
     Every array in `grads` belongs to one receiver only (an op's backward or a leaf), so that
     a backward that edits its grad_output in place (the books' `dout[mask] = 0`) harms no one.
@@ -519,6 +522,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                     f"for {len(inputs)} input(s); return one per input (None where none is "
                     f"needed), several as a tuple"
                 )
+            if on_step is not None:
+                on_step(ctx, node, grad, input_grads)
             if _anomaly_enabled:
                 _check_backward(ctx, input_grads)
             for i, (parent, parent_grad) in enumerate(zip(inputs, input_grads)):

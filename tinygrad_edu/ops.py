@@ -80,6 +80,7 @@ class _Elementwise(Function):
 
 
 class Add(_Elementwise):
+    rule = "ga = gy, gb = gy (summed over broadcast axes)"
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -92,6 +93,7 @@ class Add(_Elementwise):
 
 
 class Sub(_Elementwise):
+    rule = "ga = gy, gb = -gy (summed over broadcast axes)"
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -104,6 +106,7 @@ class Sub(_Elementwise):
 
 
 class Mul(_Elementwise):
+    rule = "ga = gy * b, gb = gy * a"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a * b
@@ -116,6 +119,7 @@ class Mul(_Elementwise):
 
 
 class Div(_Elementwise):
+    rule = "ga = gy / b, gb = -gy * a / b**2"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a / b
@@ -129,6 +133,7 @@ class Div(_Elementwise):
 
 
 class Pow(_Elementwise):
+    rule = "ga = gy * b * a**(b - 1), gb = gy * a**b * ln(a)"
     def forward(self, a, b):
         y = a**b
         # Where a = b = 0, b a^(b-1) below is 0 * inf, yet a^0 = 1 is flat: its slope is 0.
@@ -157,6 +162,7 @@ class Pow(_Elementwise):
 
 
 class MatMul(Function):
+    rule = "ga = gy @ b.T, gb = a.T @ gy"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a @ b
@@ -195,6 +201,7 @@ class MatMul(Function):
 
 
 class Neg(Function):
+    rule = "-gy"
     def forward(self, x):
         return -x
 
@@ -203,6 +210,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    rule = "gy * y  (y = e**x)"
     def forward(self, x):
         y = np.exp(x)
         self.save_for_backward(y)
@@ -214,6 +222,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    rule = "gy / x"
     def forward(self, x):
         self.save_for_backward(x)
         return np.log(x)
@@ -224,6 +233,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    rule = "gy / (2 * y)"
     def forward(self, x):
         y = np.sqrt(x)
         self.save_for_backward(y)
@@ -235,6 +245,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    rule = "gy * sign(x)"
     def forward(self, x):
         self.save_for_backward(np.sign(x))
         return np.abs(x)
@@ -245,6 +256,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    rule = "gy * cos(x)"
     def forward(self, x):
         self.save_for_backward(x)
         return np.sin(x)
@@ -255,6 +267,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    rule = "-gy * sin(x)"
     def forward(self, x):
         self.save_for_backward(x)
         return np.cos(x)
@@ -265,6 +278,7 @@ class Cos(Function):
 
 
 class Sigmoid(Function):
+    rule = "gy * y * (1 - y)"
     def forward(self, x):
         # y = 1 / (1 + e^-x), computed as (1 + tanh(x / 2)) / 2, which never overflows;
         # in place in one new array, since this runs on every hidden layer (asarray: NumPy
@@ -285,6 +299,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    rule = "gy * (1 - y**2)"
     def forward(self, x):
         y = np.tanh(x)
         self.save_for_backward(y)
@@ -296,6 +311,7 @@ class Tanh(Function):
 
 
 class ReLU(Function):
+    rule = "gy where x > 0, else 0"
     def forward(self, x):
         positive = x > 0
         self.save_for_backward(positive)
@@ -307,6 +323,7 @@ class ReLU(Function):
 
 
 class Clip(Function):
+    rule = "gy where lo <= x <= hi, else 0"
     def __init__(self, lo=None, hi=None):
         self.lo, self.hi = lo, hi
 
@@ -325,6 +342,7 @@ class Clip(Function):
 
 
 class Cast(Function):
+    rule = "gy in the input's dtype"
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -340,6 +358,7 @@ class Cast(Function):
 
 
 class Sum(Function):
+    rule = "gy copied to every summed element"
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -352,6 +371,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    rule = "gy / n copied to every averaged element"
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -367,6 +387,7 @@ class Mean(Function):
 
 
 class Max(Function):
+    rule = "gy at the maximum (shared equally by ties), else 0"
     pick = staticmethod(np.max)
 
     def __init__(self, axis=None, keepdims=False):
@@ -389,6 +410,7 @@ class Max(Function):
 
 
 class Min(Max):
+    rule = "gy at the minimum (shared equally by ties), else 0"
     pick = staticmethod(np.min)
 
 
@@ -398,6 +420,7 @@ def _row_max(x, axis):
 
 
 class Softmax(Function):
+    rule = "y * (gy - sum(gy * y))"
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -415,6 +438,7 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    rule = "gy - softmax(x) * sum(gy)"
     def __init__(self, axis=-1):
         self.axis = axis
 
@@ -434,6 +458,7 @@ class LogSoftmax(Function):
 
 
 class Reshape(Function):
+    rule = "gy reshaped back to x's shape"
     def __init__(self, shape):
         self.shape = shape
 
@@ -451,6 +476,7 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    rule = "gy transposed back"
     def __init__(self, axes=None):
         self.axes = axes
 
@@ -465,6 +491,7 @@ class Transpose(Function):
 
 
 class BroadcastTo(Function):
+    rule = "gy summed over the broadcast axes"
     def __init__(self, shape):
         self.shape = shape
 
@@ -483,6 +510,7 @@ def _is_basic(index) -> bool:
 
 
 class GetItem(Function):
+    rule = "zeros, with gy added at the index"
     def __init__(self, index):
         self.index = index
 
@@ -498,6 +526,7 @@ class GetItem(Function):
 
 
 class ScatterAdd(Function):
+    rule = "gy[index]"
     """The adjoint of x[index]: zeros of `shape`, with the values added in at `index`.
 
     Repeated indices add up (x[[0, 0]] uses x[0] twice, so x[0] gets both gradients).
@@ -526,6 +555,7 @@ def scatter_add(values, index, shape):
 
 
 class Concatenate(Function):
+    rule = "each input gets its slice of gy"
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -547,6 +577,7 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    rule = "each input gets its slice of gy"
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -566,6 +597,7 @@ class Stack(Function):
 
 
 class Where(_Elementwise):
+    rule = "ga = gy where condition, gb = gy elsewhere"
     def __init__(self, condition):
         self.condition = condition
 
