@@ -210,15 +210,18 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
             f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
         )
     n = x.shape[0]
-    # The books: out = col @ W.reshape(FN, -1).T, (N*OH*OW, FN). Here the same product,
+    # The books: out = col @ W.reshape(FN, -1).T + b, (N*OH*OW, FN). Here the same product,
     # transposed: W (FN, C*KH*KW) @ col.T (C*KH*KW, N*OH*OW), with col.T stored as such
     # (im2col's "columns" layout, conv.py), so that the result, (FN, N, OH, OW), is NCHW with
-    # two axes swapped: a transpose that moves nothing.
+    # two axes swapped: a transpose that moves nothing. The bias is one more weight per
+    # filter, on a last row of ones in col.T: the same sum, with no extra pass over the output.
+    with_bias = bias is not None
     col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
-                              layout="columns")
-    out = weight.reshape(out_channels, -1) @ col_t  # (FN, N*OH*OW)
-    if bias is not None:
-        out = out + bias.reshape(out_channels, 1)
+                              layout="columns", ones_row=with_bias)
+    w = weight.reshape(out_channels, -1)
+    if with_bias:
+        w = Tensor.concatenate([w, _tensor(bias).reshape(out_channels, 1)], axis=1)
+    out = w @ col_t  # (FN, N*OH*OW)
     return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
 
 
