@@ -97,7 +97,8 @@ def windows(x, kernel, stride, padding, fill=0.0):
 # multiplies the filters by it from the left, W (FN, C*KH*KW) @ col.T, which is the books'
 # `col @ W.T` transposed: one matrix product whose rows are the output channels, so that the
 # result is (FN, N, OH, OW), NCHW with two axes swapped (a free transpose, no copy). And col2im
-# then reads each window position as contiguous (N, OH, OW) blocks.
+# then reads each window position as contiguous (N, OH, OW) blocks. F.conv2d also asks for a
+# last row of ones, so that the bias is one more column of W.
 
 
 def im2col_array(x, kernel, stride, padding, fill=0.0, layout="rows", ones_row=False):
