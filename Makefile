@@ -4,6 +4,11 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Quiet installs (the demo's output is what a newcomer should read). editable_mode=compat puts
+# the clone on sys.path, so the installed package wins even when Python starts in the folder
+# that holds the clone (a folder named tinygrad_edu would otherwise shadow it as an empty
+# namespace package).
+INSTALL := $(PY) -m pip install -q --disable-pip-version-check --config-settings editable_mode=compat -e
 
 .PHONY: demo test bench lint clean notebooks
 
@@ -11,15 +16,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.installed-test: setup.cfg setup.py pyproject.toml | $(PY)
-	$(PY) -m pip install -e ".[test]"
+	$(INSTALL) ".[test]"
 	touch $@
 
 $(VENV)/.installed-demo: setup.cfg setup.py pyproject.toml | $(PY)
-	$(PY) -m pip install -e ".[demo]"
+	$(INSTALL) ".[demo]"
 	touch $@
 
 $(VENV)/.installed-notebooks: setup.cfg setup.py pyproject.toml | $(PY)
-	$(PY) -m pip install -e ".[notebooks]"
+	$(INSTALL) ".[notebooks]"
 	touch $@
 
 demo: $(VENV)/.installed-demo

@@ -93,8 +93,10 @@ def train(args, on_epoch=print_epoch):
     step = 0
     for epoch in range(1, args.epochs + 1):
         total, count = 0.0, 0
+        # disable=None: tqdm draws the bar only on a terminal; into a file or a pipe its
+        # redraws would pile up into one line of several KB per epoch.
         bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=args.quiet)
+                   disable=True if args.quiet else None)
         for x, t in bar:
             step += 1
             loss = F.cross_entropy(model(x), t)
@@ -102,7 +104,9 @@ def train(args, on_epoch=print_epoch):
             if not math.isfinite(value):
                 raise NonFiniteLoss(
                     f"the loss became {value} at step {step} (epoch {epoch}); training "
-                    f"stopped. Try a smaller --lr (now {lr})."
+                    f"stopped. Try a smaller --lr (now {lr}). To see which op made the first "
+                    f"nan or inf, and on which line, run again with --detect-anomaly (that is "
+                    f"`with tg.detect_anomaly():` around the training loop)."
                 )
             optimizer.zero_grad()
             loss.backward()
@@ -167,6 +171,8 @@ def parse_args(argv=None):
     parser.add_argument("--limit", type=int, default=0,
                         help="train on the first N images only (a quick run)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
+    parser.add_argument("--detect-anomaly", action="store_true",
+                        help="stop at the first op that makes nan or inf (slower)")
     return parser.parse_args(argv)
 
 
@@ -174,8 +180,17 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     start = time.perf_counter()
     try:
-        model, history = train(args)
+        if args.detect_anomaly:
+            with tg.detect_anomaly():
+                model, history = train(args)
+        else:
+            model, history = train(args)
     except NonFiniteLoss as error:
+        print(error, file=sys.stderr)
+        return 1
+    except RuntimeError as error:  # from tg.detect_anomaly: the op and the line
+        if not args.detect_anomaly:
+            raise
         print(error, file=sys.stderr)
         return 1
     except tg.datasets.DatasetError as error:  # missing or corrupt files: say what to do

@@ -6,7 +6,8 @@ units, 1 sigmoid output, cross-entropy loss, and derives the two deltas
     delta1 = y1 * (1 - y1) * (W2.T @ delta)     (hidden layer)
 Here the network is an nn.Module, the loss is F.binary_cross_entropy, and one backward()
 computes both deltas. The graph of the last step is drawn with values and gradients:
-demos/output/xor_graph.svg.
+demos/output/xor_graph.svg; next to it, demos/output/xor_explorer.html walks that backward
+pass one op at a time in a browser (tg.viz.save_html).
 
     python demos/xor.py [--steps 2000] [--lr 2.0] [--seed 0] [--graph PATH]
 """
@@ -73,15 +74,20 @@ def truth_table(model) -> list[str]:
     return lines
 
 
-def draw(model, path: Path) -> Path:
-    """One more forward and backward pass, kept and drawn with values and gradients."""
+def draw(model, path: Path, explorer: Path | None = None) -> Path:
+    """One more forward and backward pass, kept and drawn with values and gradients.
+
+    With `explorer`, the step-by-step page of that backward pass is written there too.
+    """
     x = Tensor(X, name="X (with bias column)")
     t = Tensor(T, name="t")
     loss = F.binary_cross_entropy(model(x, keep_deltas=True), t)
     loss.name = "loss"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if explorer is not None:  # before backward(): the page keeps the graph and leaves .grad
+        tg.viz.save_html(loss, explorer, model=model)
     model.zero_grad()
     loss.backward()
-    path.parent.mkdir(parents=True, exist_ok=True)
     # model=: its parameters are labelled hidden.weight and output.weight in the drawing
     return tg.viz.save_graph(loss, path, show_values=True, show_grads=True, model=model)
 
@@ -97,8 +103,10 @@ def main(argv=None) -> None:
     model, loss = train(args.steps, args.lr, args.seed)
     print(f"XOR after {args.steps} steps of SGD (lr {args.lr}), cross-entropy {loss:.4f}")
     print("\n".join(truth_table(model)))
-    written = draw(model, args.graph)
+    explorer = args.graph.with_name("xor_explorer.html")
+    written = draw(model, args.graph, explorer)
     print(f"graph of the loss with values and gradients: {written}")
+    print(f"the backward pass step by step (open in a browser): {explorer}")
 
 
 if __name__ == "__main__":

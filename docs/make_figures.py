@@ -1,23 +1,30 @@
 """Regenerate the pictures in docs/images/ that docs/visualization.md, docs/demos.md and
 docs/tutorial.md show.
 
-    .venv/bin/python docs/make_figures.py            # writes docs/images/*.svg
+    .venv/bin/python docs/make_figures.py            # writes docs/images/*.svg, *.png
 
 Every picture is drawn from code here, never by hand: change the drawing code, run this, and
 the docs follow. Weights come from a seeded generator and node ids are stable, so running it
-twice writes the same files.
+twice writes the same SVG files. The explorer's screenshot (xor_explorer.png) is taken in
+headless Chromium (Debian's `chromium` and `chromium-driver`, and `selenium` from the test
+extra); where those are missing it is skipped with a message and the old picture is kept.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 import tinygrad_edu as tg
-from tinygrad_edu.viz import save_graph
+from tinygrad_edu.viz import save_graph, save_html
+
+CHROMIUM = os.environ.get("TINYGRAD_EDU_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("TINYGRAD_EDU_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 IMAGES = Path(__file__).resolve().parent / "images"
 DEMOS = Path(__file__).resolve().parents[1] / "demos"
@@ -35,6 +42,76 @@ def xor_network():
     loss = -(t * y.log() + (1 - t) * (1 - y).log()).mean()  # binary cross-entropy
     loss.name = "loss"
     return loss
+
+
+def xor_deltas():
+    """Note 002's network and loss, with the layers' deltas kept on the pre-activations.
+
+    layer_1 = sigmoid(X @ synapse_0), layer_2 = sigmoid(layer_1 @ synapse_1), squared error
+    0.5 * sum((layer_2 - y)^2). The gradient of z2 = layer_1 @ synapse_1 is the note's
+    layer_2_delta = (layer_2 - y) * layer_2 * (1 - layer_2); that of z1 = X @ synapse_0 is
+    layer_1_delta = layer_2_delta @ synapse_1.T * layer_1 * (1 - layer_1). retain_grad()
+    keeps both, so the drawing shows them.
+    """
+    np.random.seed(1)  # the note's seed and initialisation
+    synapse_0 = tg.Tensor(2 * np.random.random((3, 4)) - 1, requires_grad=True,
+                          name="synapse_0")
+    synapse_1 = tg.Tensor(2 * np.random.random((4, 1)) - 1, requires_grad=True,
+                          name="synapse_1")
+    X = tg.Tensor(np.array([[0, 0, 1], [0, 1, 1], [1, 0, 1], [1, 1, 1]], np.float64), name="X")
+    y = tg.Tensor(np.array([[0], [1], [1], [0]], np.float64), name="y")
+    z1 = X @ synapse_0
+    layer_1 = z1.sigmoid()
+    z2 = layer_1 @ synapse_1
+    layer_2 = z2.sigmoid()
+    for tensor, name in ((z1, "z1"), (layer_1, "layer_1"), (z2, "z2"), (layer_2, "layer_2")):
+        tensor.name = name
+    z1.retain_grad()
+    z2.retain_grad()
+    loss = 0.5 * ((layer_2 - y) ** 2).sum()
+    loss.name = "loss"
+    return loss
+
+
+def explorer_screenshot(path, step=7):
+    """The explorer page of xor_deltas() at backward step `step` (the hidden layer's sigmoid,
+    which sends layer_1_delta), as a PNG. Returns None, saying why, without a browser."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.isfile(p)]
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.action_chains import ActionChains
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+    except ImportError:
+        missing.append("selenium")
+    if missing:
+        print(f"skipped {path.name}: {', '.join(missing)} missing (apt-get install chromium "
+              f"chromium-driver; pip install selenium)")
+        return None
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    with tempfile.TemporaryDirectory() as folder:
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--window-size=1200,860", "--hide-scrollbars",
+                     f"--user-data-dir={folder}/profile"):
+            options.add_argument(flag)
+        page = save_html(xor_deltas(), Path(folder) / "xor_explorer.html")
+        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+        try:
+            driver.get(page.as_uri())
+            body = driver.find_element(By.TAG_NAME, "body")
+            for _ in range(step - 1):
+                body.send_keys(Keys.ARROW_RIGHT)
+            for node in driver.find_elements(By.CSS_SELECTOR, "#graph g.node.tensor"):
+                if node.find_element(By.TAG_NAME, "text").text == "z1":  # layer_1_delta
+                    ActionChains(driver).move_to_element(node).perform()
+            driver.save_screenshot(str(path))
+        finally:
+            driver.quit()
+    return path
 
 
 def anatomy():
@@ -142,15 +219,18 @@ def main(images=IMAGES):
         save_graph(anatomy(), images / "anatomy.svg", rankdir="LR"),
         save_graph(xor_network(), images / "xor_forward.svg"),
     ]
-    loss = xor_network()
+    loss = xor_deltas()
     loss.backward()
-    written.append(save_graph(loss, images / "xor_grads.svg", show_grads=True))
+    written.append(save_graph(loss, images / "xor_grads.svg", show_values=True,
+                              show_grads=True))
     written.append(save_graph(second_order(), images / "second_order.svg", show_values=True))
     written.append(save_graph(long_chain(), images / "long_chain.svg", max_nodes=25))
     written.append(xor_demo_graph(images / "xor_demo_graph.svg"))
     written.append(im2col_picture(images / "im2col.svg"))
+    written.append(explorer_screenshot(images / "xor_explorer.png"))
     for path in written:
-        print(path)
+        if path is not None:
+            print(path)
 
 
 if __name__ == "__main__":

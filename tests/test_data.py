@@ -160,3 +160,13 @@ def test_errors():
         DataLoader((X, 3.0), batch_size=2)
     with pytest.raises(ValueError, match=r"got an empty tuple of arrays"):
         DataLoader((), batch_size=2)
+
+
+def test_item14_python_lists_of_floats_give_default_float_batches():
+    loader = DataLoader(([[0.5, 1.5], [2.5, 3.5], [4.5, 5.5]], [0, 1, 2]), batch_size=2)
+    xb, tb = next(iter(loader))
+    assert xb.dtype == tg.get_default_dtype() == Tensor([0.5]).dtype
+    assert tb.dtype == np.int64
+    arrays = DataLoader(([[0.5], [1.5]],), batch_size=2, tensors=False)
+    assert next(iter(arrays))[0].dtype == np.float32
+    assert next(iter(DataLoader((np.ones((2, 1)),), batch_size=2)))[0].dtype == np.float64

@@ -36,6 +36,10 @@ def test_xor_prints_a_correct_truth_table_and_draws_the_graph(tmp_path):
     texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
     for label in ["hidden.weight", "output.weight", "loss", "grad:", "data:"]:
         assert label in texts
+    explorer = tmp_path / "xor_explorer.html"  # next to the graph
+    assert f"(open in a browser): {explorer}" in out
+    page = explorer.read_text(encoding="utf-8")
+    assert page.count("<svg") == 1 and "hidden.weight" in page and "Backward pass" in page
 
 
 def test_xor_default_graph_goes_to_the_ignored_output_folder():
@@ -66,10 +70,29 @@ def test_mnist_quick_run_learns_saves_and_plots(tmp_path):
         assert curves.read_bytes()[:4] == b"\x89PNG"
 
 
+def test_mnist_progress_bar_stays_off_a_log_file():
+    # Output to a pipe or a file is not a terminal: no bar redraws piling up into one long line.
+    done = subprocess.run(  # bytes, not text: text mode would turn each "\r" into a newline
+        [sys.executable, str(ROOT / "demos" / "mnist.py"), "--limit", "1000", "--epochs", "1",
+         "--hidden", "16"], capture_output=True, cwd=ROOT, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert b"epoch 1: loss" in done.stdout
+    assert b"\r" not in done.stdout + done.stderr
+
+
 def test_mnist_stops_on_a_nan_loss_and_names_the_step():
     _, err = run_demo("mnist.py", "--limit", 1000, "--epochs", 1, "--quiet",
                       "--optimizer", "sgd", "--lr", "1e30", expect_code=1)
     assert re.search(r"the loss became (nan|inf) at step \d+ \(epoch 1\); training stopped", err)
+    assert "run again with --detect-anomaly" in err
+
+
+def test_mnist_detect_anomaly_names_the_op_and_the_line():
+    _, err = run_demo("mnist.py", "--limit", 300, "--epochs", 1, "--quiet", "--optimizer", "sgd",
+                      "--lr", "1e30", "--detect-anomaly", expect_code=1)
+    assert re.search(r"\w+ (forward|backward) produced (nan|inf).* created at .*\.py:\d+: ", err)
+    assert "Traceback" not in err
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")

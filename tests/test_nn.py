@@ -186,7 +186,9 @@ def test_mistakes_in_defining_a_module_are_clear_errors():
 
     layer = nn.Linear(2, 2)
     with pytest.raises(TypeError, match=r"cannot assign a plain Tensor to the Parameter "
-                                        r"Linear.weight: update it in place"):
+                                        r"Linear.weight: update it in place without "
+                                        r"recording.*`with tg.no_grad\(\): layer.weight -= "
+                                        r"lr \* layer.weight.grad`"):
         layer.weight = layer.weight - 0.1 * Tensor(np.ones((2, 2), np.float32))
     with pytest.raises(NotImplementedError, match=r"Module must define forward"):
         nn.Module()(1)
@@ -319,12 +321,25 @@ def test_save_then_load_round_trips_exactly(tmp_path):
     assert os.listdir(tmp_path) == ["net.npz"]
 
 
-def test_save_writes_at_exactly_the_path_given_with_ordinary_permissions(tmp_path):
-    nn.Linear(2, 2).save(str(tmp_path / "weights.bin"))
-    assert os.listdir(tmp_path) == ["weights.bin"]
-    nn.Linear(2, 2).load(tmp_path / "weights.bin")
+def test_save_adds_the_npz_suffix_and_load_follows_the_same_rule(tmp_path):
+    tg.manual_seed(0)
+    layer = nn.Linear(2, 2)
+    written = layer.save(str(tmp_path / "m"))
+    assert written == tmp_path / "m.npz" and os.listdir(tmp_path) == ["m.npz"]
+    assert layer.save(tmp_path / "weights.bin") == tmp_path / "weights.bin.npz"  # as np.savez
+    for name in ("m", "m.npz", "weights.bin"):
+        copy = nn.Linear(2, 2)
+        copy.load(tmp_path / name)
+        np.testing.assert_array_equal(copy.weight.numpy(), layer.weight.numpy())
+    with pytest.raises(FileNotFoundError, match=r"other\.npz"):
+        layer.load(tmp_path / "other")
+
+
+def test_save_gives_a_new_file_ordinary_permissions(tmp_path):
+    nn.Linear(2, 2).save(str(tmp_path / "weights.npz"))
+    assert os.listdir(tmp_path) == ["weights.npz"]
     (tmp_path / "ordinary").write_bytes(b"")
-    assert (tmp_path / "weights.bin").stat().st_mode == (tmp_path / "ordinary").stat().st_mode
+    assert (tmp_path / "weights.npz").stat().st_mode == (tmp_path / "ordinary").stat().st_mode
 
 
 def _old_file(tmp_path):

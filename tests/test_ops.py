@@ -330,3 +330,210 @@ def test_unbroadcast_is_the_adjoint_of_broadcasting(shapes):
     right = (a * tg.unbroadcast(g, small)).sum()
     assert np.isclose(left, right)
     assert tg.unbroadcast(g, small).shape == small
+
+
+# ---- every op: its value against NumPy, its gradient and second derivative (one line each) -----
+
+
+def u(*shape, low=-2.0, high=2.0):
+    """Uniform values, seeded by the shape (the same inputs on every run)."""
+    return np.random.default_rng(sum(shape) + 10 * len(shape)).uniform(low, high, shape)
+
+
+def pos(*shape):
+    return u(*shape, low=0.5, high=2.0)
+
+
+def nonzero(*shape):
+    return u(*shape, low=0.2, high=2.0) * np.where(u(*shape) < 0, -1.0, 1.0)
+
+
+def probabilities(*shape):
+    return u(*shape, low=0.1, high=0.9)
+
+
+def np_softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def np_scatter_add(values, index, size):
+    out = np.zeros(size)
+    np.add.at(out, index, values)
+    return out
+
+
+MASK = np.array([True, False, False, True])
+INDEX = np.array([0, 2, 0])
+
+# (op class in ops.py, the call, the NumPy reference, inputs...); dtype32= where float32 inputs
+# give another dtype. Broadcast shapes and 0-d inputs included.
+OPS = [
+    ("Add", lambda a, b: a + b, np.add, u(3, 4), u(4)),
+    ("Add", lambda a, b: a + b, np.add, u(), u(2, 3)),
+    ("Sub", lambda a, b: a - b, np.subtract, u(3, 1), u(1, 4)),
+    ("Mul", lambda a, b: a * b, np.multiply, u(2, 3, 4), u(3, 1)),
+    ("Mul", lambda a: 3.0 * a, lambda a: 3.0 * a, u()),
+    ("Div", lambda a, b: a / b, np.divide, u(3, 4), nonzero(4)),
+    ("Pow", lambda a, b: a**b, np.power, pos(3, 4), u(4)),
+    ("Pow", lambda a: a**3, lambda a: a**3, u(5)),
+    ("MatMul", lambda a, b: a @ b, np.matmul, u(3, 4), u(4, 2)),
+    ("MatMul", lambda a, b: a @ b, np.matmul, u(2, 3, 4), u(4)),
+    ("Neg", lambda a: -a, np.negative, u(3)),
+    ("Exp", lambda a: a.exp(), np.exp, u(3, 4)),
+    ("Log", lambda a: a.log(), np.log, pos(3, 4)),
+    ("Sqrt", lambda a: a.sqrt(), np.sqrt, pos(3)),
+    ("Abs", lambda a: a.abs(), np.abs, nonzero(3, 4)),
+    ("Sin", lambda a: a.sin(), np.sin, u(3, 4)),
+    ("Cos", lambda a: a.cos(), np.cos, u()),
+    ("Sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), u(3, 4)),
+    ("Tanh", lambda a: a.tanh(), np.tanh, u(3, 4)),
+    ("ReLU", lambda a: a.relu(), lambda a: np.maximum(a, 0), nonzero(3, 4)),
+    ("Clip", lambda a: a.clip(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5), nonzero(3, 4)),
+    ("Clip", lambda a: a.clip(None, 0.5), lambda a: np.minimum(a, 0.5), nonzero()),
+    ("Cast", lambda a: a.astype(np.float64), lambda a: a, u(3), dict(dtype32=np.float64)),
+    ("Sum", lambda a: a.sum(axis=1), lambda a: a.sum(axis=1), u(2, 3, 4)),
+    ("Sum", lambda a: a.sum(), np.sum, u()),
+    ("Mean", lambda a: a.mean(axis=(0, 2), keepdims=True),
+     lambda a: a.mean(axis=(0, 2), keepdims=True), u(2, 3, 4)),
+    ("Max", lambda a: a.max(axis=-1), lambda a: a.max(axis=-1), u(3, 4)),
+    ("Min", lambda a: a.min(axis=0), lambda a: a.min(axis=0), u(3, 4)),
+    ("Softmax", lambda a: a.softmax(axis=0), lambda a: np_softmax(a, 0), u(3, 4)),
+    ("LogSoftmax", lambda a: a.log_softmax(), lambda a: np.log(np_softmax(a, -1)), u(3, 4)),
+    ("Reshape", lambda a: a.reshape(4, 3), lambda a: a.reshape(4, 3), u(3, 4)),
+    ("Transpose", lambda a: a.transpose(-1, 0, 1), lambda a: a.transpose(-1, 0, 1), u(2, 3, 4)),
+    ("Transpose", lambda a: a.T, np.transpose, u(3, 4)),
+    ("BroadcastTo", lambda a: a.broadcast_to((2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)),
+     u(3, 1)),
+    ("GetItem", lambda a: a[:, [2, 0, 2]], lambda a: a[:, [2, 0, 2]], u(3, 4)),
+    ("ScatterAdd", lambda v: tg.ops.ScatterAdd.apply(v, index=INDEX, shape=(4,)),
+     lambda v: np_scatter_add(v, INDEX, 4), u(3)),
+    ("Concatenate", lambda a, b: tg.concatenate([a, b], axis=-1),
+     lambda a, b: np.concatenate([a, b], axis=-1), u(2, 3), u(2, 1)),
+    ("Stack", lambda a, b: tg.stack([a, b], axis=1), lambda a, b: np.stack([a, b], axis=1),
+     u(2, 3), u(2, 3) + 1),
+    ("Where", lambda a, b: tg.where(MASK, a, b), lambda a, b: np.where(MASK, a, b),
+     u(3, 4), u(4) + 1),
+    ("Maximum", lambda a, b: tg.maximum(a, b), np.maximum, u(3, 4), u(4)),
+    ("Minimum", lambda a, b: tg.minimum(a, b), np.minimum, u(), u(3)),
+    ("BinaryCrossEntropy", lambda p, t: p.binary_cross_entropy(t),
+     lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean(),
+     probabilities(3, 4), probabilities(3, 4)),
+]
+
+
+def _split(line):
+    op, fn, reference, *rest = line
+    options = rest.pop() if rest and isinstance(rest[-1], dict) else {}
+    return op, fn, reference, rest, options
+
+
+@pytest.mark.parametrize("line", OPS, ids=[f"{line[0]}-{i}" for i, line in enumerate(OPS)])
+def test_op_value_gradient_and_second_derivative(line, check_op):
+    op, fn, reference, inputs, options = _split(line)
+    check_op(fn, reference, *inputs, **options)
+
+
+def _op_classes():
+    from tinygrad_edu import ops
+
+    return sorted(name for name, value in vars(ops).items()
+                  if isinstance(value, type) and issubclass(value, tg.Function)
+                  and value.__module__ == ops.__name__ and not name.startswith("_"))
+
+
+def test_every_op_in_ops_py_has_a_table_line():
+    assert set(_op_classes()) <= {line[0] for line in OPS}
+
+
+@pytest.mark.parametrize("op", _op_classes())
+def test_the_table_notices_a_forward_that_is_off_by_one(op, check_op, monkeypatch):
+    # a wrong forward (its true value + 1) must fail the op's own table line
+    cls = getattr(tg.ops, op)
+    forward = cls.forward
+    monkeypatch.setattr(cls, "forward", lambda self, *arrays: forward(self, *arrays) + 1)
+    line = next(line for line in OPS if line[0] == op)
+    _, fn, reference, inputs, options = _split(line)
+    with pytest.raises((AssertionError, tg.GradcheckError)):
+        check_op(fn, reference, *inputs, second_order=False, **options)
+
+
+# ---- properties over random shapes: broadcasting, size-0 and size-1 axes, axis permutations ---
+
+BROADCASTING = {
+    "add": (lambda a, b: a + b, np.add),
+    "mul": (lambda a, b: a * b, np.multiply),
+    "pow": (lambda a, b: a.abs() ** b, lambda a, b: np.abs(a) ** b),
+    "maximum": (tg.maximum, np.maximum),
+    "minimum": (tg.minimum, np.minimum),
+    "where": (lambda a, b: tg.where(a.data > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, min_side=0,
+                                             max_side=3),
+    op=st.sampled_from(sorted(BROADCASTING)),
+    seed=st.integers(0, 2**16),
+)
+def test_broadcasting_ops_match_numpy_on_random_shapes(shapes, op, seed):
+    fn, reference = BROADCASTING[op]
+    rng = np.random.default_rng(seed)
+    a_shape, b_shape = shapes.input_shapes
+    a_data = rng.uniform(0.5, 2.0, a_shape) * rng.choice([-1.0, 1.0], a_shape)
+    a = Tensor(a_data, requires_grad=True)
+    b = Tensor(rng.uniform(-2, 2, b_shape), requires_grad=True)
+    out = fn(a, b)
+    np.testing.assert_allclose(out.numpy(), reference(a.numpy(), b.numpy()))
+    assert out.shape == shapes.result_shape
+    out.sum().backward()
+    assert a.grad.shape == a_shape and b.grad.shape == b_shape
+    if out.size:
+        assert tg.gradcheck(fn, (a, b))
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, max_side=3), data=st.data())
+def test_transpose_by_any_permutation_with_negative_axes(shape, data):
+    ndim = len(shape)
+    axes = data.draw(st.permutations(range(ndim)))
+    axes = [a - ndim if data.draw(st.booleans()) else a for a in axes]  # some counted from the end
+    x = Tensor(np.random.default_rng(ndim).standard_normal(shape), requires_grad=True)
+    np.testing.assert_array_equal(x.transpose(*axes).numpy(), x.numpy().transpose(axes))
+    np.testing.assert_array_equal(np.transpose(x, axes).numpy(), x.numpy().transpose(axes))
+    assert tg.gradcheck(lambda x: x.transpose(*axes), x)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=4), data=st.data())
+def test_softmax_and_log_softmax_on_random_shapes_and_axes(shape, data):
+    axis = data.draw(st.integers(-len(shape), len(shape) - 1))
+    x = Tensor(np.random.default_rng(len(shape)).standard_normal(shape), requires_grad=True)
+    expected = np_softmax(x.numpy(), axis) if x.size else np.zeros(shape)
+    np.testing.assert_allclose(x.softmax(axis=axis).numpy(), expected)
+    with np.errstate(divide="ignore"):
+        np.testing.assert_allclose(x.log_softmax(axis=axis).numpy(), np.log(expected))
+    if x.size:
+        assert tg.gradcheck(lambda x: x.log_softmax(axis=axis), x)
+        np.testing.assert_allclose(x.softmax(axis=axis).numpy().sum(axis=axis), 1.0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 3), min_size=1, max_size=4),
+    rest=hnp.array_shapes(min_dims=0, max_dims=2, max_side=3),
+    axis_first=st.booleans(),
+)
+def test_concatenate_random_pieces_and_split_gradients(lengths, rest, axis_first):
+    rng = np.random.default_rng(len(lengths))
+    shapes = [(n, *rest) if axis_first else (*rest, n) for n in lengths]
+    axis = 0 if axis_first else -1
+    pieces = [Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes]
+    out = tg.concatenate(pieces, axis=axis)
+    np.testing.assert_array_equal(out.numpy(), np.concatenate([p.numpy() for p in pieces], axis))
+    weights = rng.standard_normal(out.shape)
+    (out * weights).sum().backward()
+    ends = np.cumsum(lengths)
+    for piece, expected in zip(pieces, np.split(weights, ends[:-1], axis=axis)):
+        np.testing.assert_array_equal(piece.grad.numpy(), expected)

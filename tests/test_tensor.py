@@ -6,14 +6,6 @@ import pytest
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
 
-
-@pytest.fixture
-def float64_default():
-    tg.set_default_dtype(np.float64)
-    yield
-    tg.set_default_dtype(np.float32)
-
-
 # ---- construction and dtypes ----------------------------------------------------------------
 
 
@@ -166,8 +158,8 @@ def test_in_place_operators():
     assert alias is t and t.tolist() == [4.0, 9.0]
 
     w = Tensor([1.0, 2.0], requires_grad=True, name="W1")
-    with pytest.raises(RuntimeError, match="in-place update of a tensor 'W1' that requires grad "
-                       "while recording.*tg.no_grad"):
+    with pytest.raises(RuntimeError, match=r"(?s)in-place update \(-=\) of a tensor 'W1' that "
+                       r"requires grad while recording.*tg.no_grad"):
         w -= 0.1
     with tg.no_grad():
         w -= Tensor([0.5, 0.5])
@@ -184,7 +176,8 @@ def test_item_assignment():
     t[1] = 10.0
     t[Tensor([0])] = Tensor([5.0])
     assert t.tolist() == [5.0, 10.0, 3.0]
-    with pytest.raises(RuntimeError, match="item assignment on a tensor in the graph"):
+    with pytest.raises(RuntimeError, match=r"item assignment on a tensor that requires grad "
+                       r"\(of shape \(1,\)\) while recording: it would change values"):
         Tensor([1.0], requires_grad=True)[0] = 2.0
 
 
@@ -295,3 +288,57 @@ def test_numpy_functions_without_a_tensor_version_say_what_to_do():
         np.sum(t, dtype=np.float64)
     with pytest.raises(TypeError, match="np.dot on Tensors of more than 2 dimensions"):
         np.dot(Tensor(np.ones((2, 2, 2))), t)
+
+
+# ---- issue 9: assignment, printing, the update a newcomer writes -----------------------------
+
+
+def test_item11_assigning_a_tensor_that_requires_grad_is_an_error_not_a_lost_gradient():
+    w = Tensor([1.0, 2.0], requires_grad=True, name="w")
+    out = Tensor.zeros(3)
+    with pytest.raises(RuntimeError, match=r"out\[index\] = value where value requires grad.*"
+                       r"tg\.stack.*tg\.concatenate.*tg\.where.*\.detach\(\)"):
+        out[0] = w[0]
+    assert out.tolist() == [0.0, 0.0, 0.0] and not out.requires_grad
+    out[0] = w[0].detach()  # a constant copy is asked for explicitly
+    with tg.no_grad():
+        out[1] = w[1]  # nothing is recorded inside no_grad: a plain copy
+    assert out.tolist() == [1.0, 2.0, 0.0]
+    with pytest.raises(RuntimeError, match="item assignment on a tensor that requires grad"):
+        w[0] = 5.0
+    hidden = w * 2.0
+    with pytest.raises(RuntimeError, match="item assignment on a tensor that requires grad"):
+        hidden[0] = 5.0
+    with tg.no_grad():
+        w[0] = 5.0  # updating a parameter by hand, like an optimizer
+    assert w.tolist() == [5.0, 2.0]
+
+
+def test_in_place_update_outside_no_grad_recommends_the_no_grad_update():
+    W = Tensor([1.0, 2.0], requires_grad=True, name="W")
+    (W * W).sum().backward()
+    with pytest.raises(RuntimeError) as error:
+        W -= 0.1 * W.grad
+    message = str(error.value)
+    assert "    with tg.no_grad():\n        W -= lr * W.grad\n" in message
+    assert "W = W - lr * W.grad" in message and "not a leaf" in message
+    assert "its .grad stays None" in message
+
+
+def test_format_of_a_one_element_tensor_and_its_str():
+    loss = Tensor(np.float32(2.302585))
+    assert f"{loss:.4f}" == "2.3026" and f"{Tensor([[0.5]]):.2f}" == "0.50"
+    assert f"{Tensor(3):d}" == "3" and f"{loss}" == str(loss)
+    assert str(loss) == "2.302585" and str(Tensor([0.25])) == "0.25"
+    assert str(Tensor(np.float64(0.1) + np.float64(0.2))) == str(0.1 + 0.2)
+    with pytest.raises(TypeError, match=r"format spec '.4f' needs a one-element tensor; this "
+                       r"one has shape \(2,\).*t\.item\(\).*t\.numpy\(\)"):
+        f"{Tensor([1.0, 2.0]):.4f}"
+    assert str(Tensor([1.0, 2.0])) == repr(Tensor([1.0, 2.0]))
+
+
+def test_repr_of_a_large_tensor_shows_its_shape():
+    big = Tensor(np.zeros((100, 784), np.float32), requires_grad=True)
+    text = repr(big)
+    assert "..." in text and "shape=(100, 784)" in text and "requires_grad=True" in text
+    assert "shape=" not in repr(Tensor(np.zeros((2, 3))))

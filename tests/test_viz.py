@@ -108,7 +108,7 @@ def no_renderers(tmp_path, monkeypatch):
     on_path.mkdir()
     monkeypatch.setenv("PATH", str(on_path))
     monkeypatch.delenv("TINYGRAD_EDU_DOT", raising=False)
-    monkeypatch.setattr(viz, "script_directories", lambda: [])
+    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [])
     return on_path
 
 
@@ -175,7 +175,8 @@ def test_parameters_inputs_constants_and_output_are_told_apart():
     assert len(svg.of_class("intermediate")) == 3
     # Each kind has its own fill colour in the DOT source.
     source = viz.draw_graph(loss).source
-    fills = {kind: viz._TENSOR_STYLE[kind]["fillcolor"] for kind in viz._TENSOR_STYLE}
+    styles = viz.drawing._TENSOR_STYLE
+    fills = {kind: styles[kind]["fillcolor"] for kind in styles}
     assert len(set(fills.values())) == len(fills)
     for kind, colour in fills.items():
         assert colour in source, kind
@@ -185,7 +186,7 @@ def test_parameter_class_counts_as_parameter_even_when_frozen(monkeypatch):
     class FakeParameter(Tensor):
         __slots__ = ()
 
-    monkeypatch.setattr(viz, "_parameter_class", lambda: FakeParameter)
+    monkeypatch.setattr(viz.drawing, "_parameter_class", lambda: FakeParameter)
     frozen = FakeParameter(np.ones(3, np.float32), name="frozen")  # requires_grad=False
     live = Tensor(np.ones(3, np.float32), requires_grad=True, name="live")
     drawing = viz.draw_graph((frozen * live).sum())
@@ -464,7 +465,7 @@ def test_a_write_error_leaves_no_temporary_file(tmp_path, monkeypatch):
     def refuse(source, target):
         raise OSError("disk full")
 
-    monkeypatch.setattr(viz.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(OSError, match="disk full"):
         viz.save_graph(small_graph()[0], tmp_path / "graph.svg")
     assert not list(tmp_path.iterdir())
@@ -501,7 +502,7 @@ def test_explicit_path_that_does_not_exist_is_an_error(tmp_path, monkeypatch):
 def test_graphviz_pure_on_path(no_renderers, make_stand_in, monkeypatch, tmp_path):
     on_path, log = make_stand_in(no_renderers, "graphviz-pure")
     make_stand_in(tmp_path / "scripts", "graphviz-pure")
-    monkeypatch.setattr(viz, "script_directories", lambda: [str(tmp_path / "scripts")])
+    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [str(tmp_path / "scripts")])
     assert viz.find_renderer() == viz.Renderer(str(on_path), "graphviz-pure on PATH")
     render(viz.draw_graph(small_graph()[0]))
     assert log.read_text() == "-Tsvg\n"
@@ -513,7 +514,9 @@ def test_scripts_folder_is_searched_when_path_is_empty(
 ):
     scripts = tmp_path / "venv-bin"
     shim, log = make_stand_in(scripts, "graphviz-pure")
-    monkeypatch.setattr(viz, "script_directories", lambda: [str(tmp_path / "other"), str(scripts)])
+    monkeypatch.setattr(
+        viz.resolver, "script_directories", lambda: [str(tmp_path / "other"), str(scripts)]
+    )
     renderer = viz.find_renderer()
     assert renderer == viz.Renderer(str(shim), "graphviz-pure in the scripts folder")
     assert len(render(viz.draw_graph(small_graph()[0])).nodes) == 11
@@ -565,7 +568,8 @@ def test_nothing_found_names_everything_tried_and_the_fix(no_renderers):
 
 
 def test_nothing_found_lists_the_scripts_folders_searched(no_renderers, monkeypatch, tmp_path):
-    monkeypatch.setattr(viz, "script_directories", lambda: [str(tmp_path / "venv" / "bin")])
+    venv_bin = str(tmp_path / "venv" / "bin")
+    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [venv_bin])
     with pytest.raises(viz.RendererNotFound, match=r"  - graphviz-pure in .*venv/bin: not found"):
         viz.find_renderer()
 
@@ -577,7 +581,7 @@ def test_nothing_found_lists_the_scripts_folders_searched(no_renderers, monkeypa
 def test_pdf_from_graphviz_pure_explains_what_to_install(
     no_renderers, monkeypatch, pure_exe, tmp_path
 ):
-    monkeypatch.setattr(viz, "script_directories", lambda: [os.path.dirname(pure_exe)])
+    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [os.path.dirname(pure_exe)])
     target = tmp_path / "graph.pdf"
     with pytest.raises(viz.PdfNeedsSystemGraphviz) as error:
         viz.save_graph(small_graph()[0], target)
@@ -599,7 +603,7 @@ def test_pdf_from_graphviz_pure_explains_what_to_install(
 def test_pdf_passes_graphviz_pure_over_for_a_system_dot(
     no_renderers, make_stand_in, monkeypatch, pure_exe
 ):
-    monkeypatch.setattr(viz, "script_directories", lambda: [os.path.dirname(pure_exe)])
+    monkeypatch.setattr(viz.resolver, "script_directories", lambda: [os.path.dirname(pure_exe)])
     dot, _ = make_stand_in(no_renderers, "dot")
     assert viz.find_renderer().found_by == "graphviz-pure in the scripts folder"
     assert viz.find_renderer("pdf") == viz.Renderer(str(dot), "dot on PATH")

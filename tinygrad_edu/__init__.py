@@ -13,7 +13,7 @@ This file is the public API and nothing else; docs/concepts.md explains how it w
 """
 
 from . import data, datasets, nn, optim, viz
-from .autograd import Function, enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
 from .functions import (
     abs,
     broadcast_to,
@@ -25,8 +25,10 @@ from .functions import (
     log_softmax,
     matmul,
     max,
+    maximum,
     mean,
     min,
+    minimum,
     relu,
     reshape,
     sigmoid,
@@ -48,9 +50,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "data", "datasets", "nn", "optim", "viz", "Function", "GradcheckError", "Tensor", "abs",
-    "broadcast_to", "clip", "concatenate", "cos", "enable_grad", "exp", "get_default_dtype",
+    "broadcast_to", "clip", "concatenate", "cos", "detect_anomaly", "enable_grad", "exp",
+    "get_default_dtype",
     "grad", "gradcheck", "is_grad_enabled", "log", "log_softmax", "manual_seed", "matmul", "max",
-    "mean", "min", "no_grad", "numerical_gradient", "relu", "reshape", "set_default_dtype",
-    "sigmoid", "sin", "softmax", "sqrt", "stack", "sum", "tanh", "transpose", "unbroadcast",
-    "where",
+    "maximum", "mean", "min", "minimum", "no_grad", "numerical_gradient", "relu", "reshape",
+    "set_default_dtype", "sigmoid", "sin", "softmax", "sqrt", "stack", "sum", "tanh", "transpose",
+    "unbroadcast", "where",
 ]

@@ -15,7 +15,12 @@ gradient of its output, and adds up the gradients that reach a tensor along seve
 
 from __future__ import annotations
 
+import functools
+import inspect
+import os
+import sys
 import threading
+import weakref
 
 import numpy as np
 
@@ -57,9 +62,9 @@ class _SetGradMode:
         return False
 
     def __call__(self, function):
-        import functools
-
         mode = self.mode
+        if inspect.isgeneratorfunction(function):
+            return _generator_in_mode(function, mode)
 
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
@@ -71,6 +76,42 @@ class _SetGradMode:
                 _grad_mode.enabled = previous
 
         return wrapper
+
+
+def _generator_in_mode(function, mode):
+    """A generator function whose body runs in `mode` at every resume, as in PyTorch.
+
+    Between two items the caller's own mode is back: `for batch in loader():` in a training
+    loop records as usual although the loader's body runs inside no_grad.
+    """
+
+    def resumed(step, *args):  # one resume of the generator, in `mode`
+        previous = _grad_mode.enabled
+        _grad_mode.enabled = mode
+        try:
+            return step(*args)
+        finally:
+            _grad_mode.enabled = previous
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        generator = function(*args, **kwargs)  # runs nothing of the body yet
+        try:
+            item = resumed(generator.send, None)
+            while True:
+                try:
+                    sent = yield item
+                except GeneratorExit:
+                    resumed(generator.close)
+                    raise
+                except BaseException as error:
+                    item = resumed(generator.throw, error)
+                else:
+                    item = resumed(generator.send, sent)
+        except StopIteration as stop:
+            return stop.value
+
+    return wrapper
 
 
 class no_grad(_SetGradMode):
@@ -91,6 +132,153 @@ class enable_grad(_SetGradMode):
     """Turn recording back on inside a `no_grad()` block (also a decorator)."""
 
     mode = True
+
+
+# --------------------------------------------------------------------------------------------
+# Anomaly mode: find the op that made the first NaN or inf.
+
+_anomaly_enabled = False  # one boolean check per op when off (the usual case)
+
+
+class detect_anomaly:
+    """Stop at the first op whose forward or backward makes NaN or inf, naming the op and your
+    line that created it (that line is looked up only while this mode is on: it is slow).
+
+    >>> import numpy as np, tinygrad_edu as tg
+    >>> x = tg.Tensor([1.0, -1.0], requires_grad=True)
+    >>> with tg.detect_anomaly():
+    ...     y = x.log()
+    Traceback (most recent call last):
+    ...
+    RuntimeError: Log forward produced nan (its inputs were finite), in the op created at ...
+
+    The mode is for the whole process (all threads), like a debugger switch. Inside it,
+    NumPy's own "invalid value" warnings are silenced: the error names the op instead.
+    """
+
+    def __enter__(self):
+        global _anomaly_enabled
+        self._previous = _anomaly_enabled
+        _anomaly_enabled = True
+        self._numpy_errors = np.errstate(all="ignore")  # our error says more than its warning
+        self._numpy_errors.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        global _anomaly_enabled
+        _anomaly_enabled = self._previous
+        self._numpy_errors.__exit__(*exc_info)
+        return False
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _user_line() -> str:
+    """'file:line: code' of the innermost frame outside this package: the user's line."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "an unknown line"
+    import linecache
+
+    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
+
+
+def _non_finite(array) -> str | None:
+    """'nan' or 'inf' when a float array holds such values, else None."""
+    if array.dtype.kind != "f" or np.isfinite(array).all():
+        return None
+    return "nan" if np.isnan(array).any() else "inf"
+
+
+def _check_forward(ctx, arrays, y, created_at):
+    bad = _non_finite(y)
+    if bad is None:
+        return
+    finite = all(_non_finite(np.asarray(a)) is None for a in arrays)
+    inputs = "were finite" if finite else "already held nan or inf"
+    raise RuntimeError(
+        f"{type(ctx).__name__} forward produced {bad} (its inputs {inputs}), in the op created "
+        f"at {created_at or _user_line()} (tg.detect_anomaly is on)"
+    )
+
+
+def _check_backward(ctx, input_grads):
+    for i, g in enumerate(input_grads):
+        if g is None:
+            continue
+        bad = _non_finite(np.asarray(g.data if isinstance(g, _tensor_module.Tensor) else g))
+        if bad is not None:
+            raise RuntimeError(
+                f"{type(ctx).__name__} backward produced {bad} in the gradient of input {i}, "
+                f"in the op created at {getattr(ctx, 'created_at', 'an unknown line')} "
+                f"(tg.detect_anomaly is on)"
+            )
+
+
+# --------------------------------------------------------------------------------------------
+# In-place changes: the version counter (as PyTorch's) that keeps saved arrays honest.
+#
+# An op saves arrays for backward (`save_for_backward`); changing one of them in place before
+# backward would silently give wrong gradients. A change through the Tensor API (`t -= ...`,
+# `t[i] = ...`, an optimizer step) calls `mark_changed_in_place`, which stamps the memory
+# with a clock that counts all such changes; an op records the clock when it runs, and its
+# backward stops if a saved array's memory was stamped later. The stamp belongs to the
+# memory (the array's base), so views and detached tensors share it, as PyTorch's views share
+# one counter. Writing into `t.data` directly bypasses the check (it is NumPy, as PyTorch's
+# `.data` is the way around its counter).
+
+_clock = 0  # how many in-place changes there have been, ever
+_changed_at = {}  # id(memory) -> _clock at its last in-place change
+
+
+def _memory(array):
+    """The array that owns `array`'s memory (itself, or the base of a view)."""
+    base = array.base
+    return array if base is None else base
+
+
+def mark_changed_in_place(array) -> None:
+    """Record that `array` (a tensor's data) was just changed in place."""
+    global _clock
+    _clock += 1
+    memory = _memory(array)
+    key = id(memory)
+    if key not in _changed_at:
+        try:  # forget the stamp when the memory dies, so that the table stays small
+            weakref.finalize(memory, _changed_at.pop, key, None)
+        except TypeError:  # memory without weak references (bytes): keep the stamp
+            pass
+    _changed_at[key] = _clock
+
+
+def _check_saved_versions(ctx, node):
+    """Raise if an array `ctx` saved was changed in place after `ctx` ran (see above)."""
+    for array in ctx.saved:
+        if not isinstance(array, np.ndarray):
+            continue
+        memory = _memory(array)
+        if _changed_at.get(id(memory), -1) <= ctx.saved_at:
+            continue
+        what = "an array"
+        for i, t in enumerate(ctx.inputs):
+            if _memory(t.data) is memory:
+                named = f"'{t.name}', " if t.name else ""
+                what = f"input {i} ({named}shape {t.data.shape})"
+                break
+        else:
+            if _memory(node.data) is memory:
+                what = f"its output (shape {node.data.shape})"
+        raise RuntimeError(
+            f"{type(ctx).__name__} saved {what} for backward, but it was changed in place "
+            f"(`-=`, `t[i] = ...` or an optimizer step inside no_grad) since the forward pass: "
+            f"backward would use the new values and give wrong gradients. Change it after "
+            f"backward() (the usual order: forward, backward, step), or compute the forward "
+            f"pass again after the change"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -133,8 +321,10 @@ class Function:
     index) comes back unchanged and counts as a constant.
     """
 
-    __slots__ = ("inputs", "saved", "needs_input_grad", "__dict__")
+    __slots__ = ("inputs", "saved", "needs_input_grad", "saved_at", "__dict__")
     retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
+    forward_arrays = None  # set by apply when two inputs hold one array (see _own_objects)
+    rule = "custom"  # the local derivative in words, shown by tg.viz.explain_backward
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -166,6 +356,8 @@ class Function:
             arrays.append(x.data)
             needs.append(x._requires_grad)
         record = _grad_mode.enabled and True in needs
+        if record and len(arrays) > 1 and _shares_an_array(arrays):
+            arrays = ctx.forward_arrays = _own_objects(tensors, arrays)
         ctx.needs_input_grad = needs
         ctx.saved = ()
         try:
@@ -174,12 +366,16 @@ class Function:
             raise _reworded(error, ctx.explain_error(arrays, error)) from None
         if type(y) is not np.ndarray:
             y = ctx._as_output_array(y)
+        if _anomaly_enabled:  # debugging only: off, this is the one check it costs
+            ctx.created_at = _user_line()
+            _check_forward(ctx, arrays, y, ctx.created_at)
         out = Tensor.__new__(Tensor)
         out.data = y
-        out.grad = None
+        out._grad = None
         out.name = None
         if record:
             ctx.inputs = tensors
+            ctx.saved_at = _clock  # the version check: saved arrays must not change after this
             out._requires_grad = True
             out._ctx = ctx
         else:
@@ -203,6 +399,26 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _shares_an_array(arrays) -> bool:
+    if len(arrays) == 2:
+        return arrays[0] is arrays[1]
+    return len({id(a) for a in arrays}) < len(arrays)
+
+
+def _own_objects(tensors, arrays):
+    """Arrays for forward in which two different tensors never pass the same object.
+
+    `x.detach() * x`: both inputs hold one array. A view for the second gives forward two
+    objects, so that create_graph can tell which saved array stands for which input.
+    """
+    seen = {}
+    own = []
+    for t, a in zip(tensors, arrays):
+        first = seen.setdefault(id(a), t)
+        own.append(a if first is t else a.view())
+    return own
 
 
 def _reworded(error, message):
@@ -253,21 +469,26 @@ _BACKWARD_TWICE = (
 )
 
 
-def run_backward(roots, root_grads, retain_graph=False, create_graph=False, wanted=None):
+def run_backward(roots, root_grads, retain_graph=False, create_graph=False, wanted=None,
+                 on_step=None):
     """Send `root_grads` back from `roots` through the recorded graph.
 
     Without `wanted`, gradients are added into the `.grad` of every leaf that requires grad.
     With `wanted` (a set of ids), gradients of those tensors are returned in a dict instead
-    and no `.grad` is touched (that is `tg.grad`).
+    and no `.grad` is touched (that is `tg.grad`). `on_step(op, output, grad, input_grads)`,
+    when given, sees each op's step as it is taken (that is `tg.viz.explain_backward`).
+
+    Every array in `grads` belongs to one receiver only (an op's backward or a leaf), so that
+    a backward that edits its grad_output in place (the books' `dout[mask] = 0`) harms no one.
     """
     Tensor = _tensor_module.Tensor
+    usable = {Tensor} if create_graph else _GRAD_TYPES
     order = topological_order(roots)
     grads = {}
     for root, grad in zip(roots, root_grads):
         key = id(root)
         grads[key] = grad if key not in grads else grads[key] + grad
     captured = {}
-    stored = set()  # ids of arrays already stored as a leaf's .grad in this pass
     previous_mode = _grad_mode.enabled
     _grad_mode.enabled = create_graph  # record the backward pass only when asked to
     try:
@@ -275,17 +496,19 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
             grad = grads.pop(id(node), None)
             if grad is None:
                 continue
-            if wanted is not None and id(node) in wanted:
-                captured[id(node)] = grad
             ctx = node._ctx
+            if wanted is not None and id(node) in wanted:
+                captured[id(node)] = grad if ctx is None or create_graph else grad.copy()
             if ctx is None:
                 if wanted is None:
-                    _store_grad(node, grad, create_graph, stored)
+                    _store_grad(node, grad, create_graph)
                 continue
             if ctx.retains_grad and wanted is None:
-                _store_grad(node, grad, create_graph, stored)
+                _store_grad(node, grad if create_graph else grad.copy(), create_graph)
             if ctx.saved is None:
                 raise RuntimeError(_BACKWARD_TWICE.format(op=type(ctx).__name__))
+            if ctx.saved_at != _clock:  # some array changed in place since: were ours?
+                _check_saved_versions(ctx, node)
             if create_graph:
                 input_grads = _backward_recorded(ctx, node, grad, Tensor)
             else:
@@ -296,11 +519,23 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
             if len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) "
-                    f"for {len(inputs)} input(s); return one per input (None where none is needed)"
+                    f"for {len(inputs)} input(s); return one per input (None where none is "
+                    f"needed), several as a tuple"
                 )
-            for parent, parent_grad in zip(inputs, input_grads):
+            if on_step is not None:
+                on_step(ctx, node, grad, input_grads)
+            if _anomaly_enabled:
+                _check_backward(ctx, input_grads)
+            for i, (parent, parent_grad) in enumerate(zip(inputs, input_grads)):
                 if parent_grad is None or not parent._requires_grad:
                     continue
+                # A custom backward's mistake stops here, named (one type and shape check).
+                if type(parent_grad) not in usable or parent_grad.shape != parent.data.shape:
+                    parent_grad = _checked_gradient(ctx, i, parent, parent_grad, create_graph)
+                # One array for two inputs (Add gives gy to both): the second gets a copy.
+                if i and not create_graph and (parent_grad is input_grads[0] or (
+                        i > 1 and any(parent_grad is g for g in input_grads[1:i]))):
+                    parent_grad = parent_grad.copy()
                 key = id(parent)
                 earlier = grads.get(key)
                 grads[key] = parent_grad if earlier is None else earlier + parent_grad
@@ -308,13 +543,82 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 ctx.saved = None  # frees the saved arrays and marks the op as used
     finally:
         _grad_mode.enabled = previous_mode
+    if not retain_graph:
+        _release_graph(order)
     return captured
+
+
+# What a backward may return for one input: an array, or the NumPy scalar that 0-d arithmetic
+# gives (`gy * b` on 0-d arrays); Tensors when the backward pass is recorded.
+_GRAD_TYPES = frozenset({np.ndarray, np.float16, np.float32, np.float64, np.longdouble})
+
+
+def _checked_gradient(ctx, i, parent, grad, create_graph):
+    """`grad` for input i if it is a usable gradient (a NumPy scalar becomes an array), else
+    the error that names the op, the input and both shapes or types."""
+    Tensor = _tensor_module.Tensor
+    if isinstance(grad, Tensor) and not create_graph:
+        grad = grad.data  # a Tensor from a plain backward: its values
+    if isinstance(grad, np.generic) or (type(grad) is not np.ndarray and
+                                        isinstance(grad, np.ndarray)):
+        grad = np.asarray(grad)
+        if create_graph:
+            grad = Tensor(grad, dtype=grad.dtype)
+    named = f", named '{parent.name}'" if parent.name else ""
+    wanted = f"input {i} (shape {parent.data.shape}{named})"
+    kind = "Tensor" if create_graph else "NumPy array"
+    if isinstance(grad, (np.ndarray, Tensor)):
+        if grad.shape == parent.data.shape:
+            return grad
+        raise RuntimeError(
+            f"{type(ctx).__name__}.backward returned a gradient of shape {grad.shape} for "
+            f"{wanted}: each gradient must have its input's shape (use tg.unbroadcast to sum "
+            f"a broadcast gradient back)"
+        )
+    raise RuntimeError(
+        f"{type(ctx).__name__}.backward returned a {type(grad).__name__} for {wanted}: "
+        f"return a {kind} of that shape (None for an input that needs no gradient)"
+    )
+
+
+def _release_graph(order):
+    """After backward without retain_graph: keep the graph's shape, not its values.
+
+    A kept loss (`losses.append(loss)`) still reaches every op through `_ctx` and `.inputs`,
+    so that it can be drawn, but each input that is not a parameter (an intermediate tensor,
+    a data batch) is replaced by a stand-in with its name, shape and dtype and no values:
+    the activations die with the last reference the user holds.
+    """
+    stand_ins = {}
+    for node in order:
+        ctx = node._ctx
+        if ctx is None or ctx.saved is not None:  # a leaf, or an op the pass did not reach
+            continue
+        if ctx.forward_arrays is not None:
+            ctx.forward_arrays = None
+        kept = []
+        for t in ctx.inputs:
+            if not (t._ctx is None and t._requires_grad):  # parameters stay: the user holds
+                stand_in = stand_ins.get(id(t))           # them anyway, and drawings show
+                if stand_in is None:                      # their .grad
+                    stand_in = stand_ins[id(t)] = _released(t)
+                t = stand_in
+            kept.append(t)
+        ctx.inputs = tuple(kept)
+
+
+def _released(t):
+    """What a released graph keeps of `t` (see tensor.Released)."""
+    if type(t) is _tensor_module.Released or t.data.size <= 1:  # numbers are kept as they are
+        return t
+    return _tensor_module.Released(t)
 
 
 def _backward_recorded(ctx, node, grad, Tensor):
     """Run ctx.backward on Tensors, so that the backward pass is recorded (create_graph)."""
-    graph_tensors = {id(t.data): t for t in ctx.inputs}
-    graph_tensors[id(node.data)] = node
+    forward_arrays = ctx.forward_arrays or [t.data for t in ctx.inputs]
+    graph_tensors = {id(a): t for a, t in zip(forward_arrays, ctx.inputs)}
+    graph_tensors.setdefault(id(node.data), node)
     arrays = ctx.saved
     ctx.saved = tuple(graph_tensors.get(id(s), s) for s in arrays)
     try:
@@ -323,35 +627,33 @@ def _backward_recorded(ctx, node, grad, Tensor):
         ctx.saved = arrays
     if type(input_grads) is not tuple:
         input_grads = (input_grads,)
-    return tuple(
-        g if g is None or isinstance(g, Tensor) else Tensor(g, dtype=np.asarray(g).dtype)
-        for g in input_grads
+    return tuple(  # arrays (constants of the backward pass) become Tensors; others are checked
+        Tensor(g, dtype=g.dtype) if type(g) is np.ndarray else g for g in input_grads
     )
 
 
-def owned_array(grad, stored=None):
-    """A gradient array that belongs to nobody else: not a view, not read-only, not shared."""
-    if grad.base is not None or not grad.flags.writeable or (stored and id(grad) in stored):
+def owned_array(grad):
+    """A gradient array that belongs to nobody else: not a view, not read-only."""
+    if grad.base is not None or not grad.flags.writeable:
         return grad.copy()
     return grad
 
 
-def _store_grad(leaf, grad, create_graph, stored):
+def _store_grad(leaf, grad, create_graph):
     """Add `grad` into `leaf.grad` (a leaf, or a tensor that called retain_grad())."""
     Tensor = _tensor_module.Tensor
     if create_graph:
         if grad.dtype != leaf.dtype:
             grad = grad.astype(leaf.dtype)
-        leaf.grad = grad if leaf.grad is None else leaf.grad + grad
+        leaf._grad = grad if leaf._grad is None else leaf._grad + grad
         return
     if grad.dtype != leaf.data.dtype:  # float32 parameters get float32 gradients
         grad = grad.astype(leaf.data.dtype)
     else:
-        grad = owned_array(grad, stored)
-    if leaf.grad is not None:
-        grad = leaf.grad.data + grad
-    stored.add(id(grad))
-    leaf.grad = Tensor(grad)
+        grad = owned_array(grad)
+    if leaf._grad is not None:
+        grad = leaf._grad.data + grad
+    leaf._grad = Tensor(grad)
 
 
 def _root_grad(root, grad, create_graph):
@@ -431,7 +733,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 )
             results.append(None)
         elif create_graph:
-            results.append(g)
+            results.append(g if g.dtype == x.dtype else g.astype(x.dtype))  # recorded cast
         else:
             if g.dtype != x.data.dtype:
                 g = g.astype(x.data.dtype)

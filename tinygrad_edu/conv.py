@@ -97,21 +97,27 @@ def windows(x, kernel, stride, padding, fill=0.0):
 # multiplies the filters by it from the left, W (FN, C*KH*KW) @ col.T, which is the books'
 # `col @ W.T` transposed: one matrix product whose rows are the output channels, so that the
 # result is (FN, N, OH, OW), NCHW with two axes swapped (a free transpose, no copy). And col2im
-# then reads each window position as contiguous (N, OH, OW) blocks.
+# then reads each window position as contiguous (N, OH, OW) blocks. F.conv2d also asks for a
+# last row of ones, so that the bias is one more column of W.
 
 
-def im2col_array(x, kernel, stride, padding, fill=0.0, layout="rows"):
+def im2col_array(x, kernel, stride, padding, fill=0.0, layout="rows", ones_row=False):
     """(N, C, H, W) -> (N*OH*OW, C*KH*KW): row (n, i, j) is the window at output pixel (i, j).
 
-    With layout="columns": the transpose, (C*KH*KW, N*OH*OW), one column per window.
+    With layout="columns": the transpose, (C*KH*KW, N*OH*OW), one column per window; with
+    ones_row=True it gets one more row of ones, the input a bias multiplies (as the notes
+    add a column of ones to X for the bias of their XOR network).
     """
     view = windows(x, kernel, stride, padding, fill)
     n, c, oh, ow, kh, kw = view.shape
     if layout == "rows":
         col = np.ascontiguousarray(view.transpose(0, 2, 3, 1, 4, 5))  # the one copy
         return col.reshape(n * oh * ow, c * kh * kw)
-    col = np.ascontiguousarray(view.transpose(1, 4, 5, 0, 2, 3))  # (C, KH, KW, N, OH, OW)
-    return col.reshape(c * kh * kw, n * oh * ow)
+    col = np.empty((c * kh * kw + ones_row, n * oh * ow), x.dtype)
+    col[:c * kh * kw].reshape(c, kh, kw, n, oh, ow)[...] = view.transpose(1, 4, 5, 0, 2, 3)
+    if ones_row:
+        col[-1] = 1
+    return col
 
 
 def col2im_array(col, input_shape, kernel, stride, padding, layout="rows"):
@@ -138,15 +144,18 @@ def col2im_array(col, input_shape, kernel, stride, padding, layout="rows"):
 class Im2Col(Function):
     rule = "gx = col2im(gy): each window of gy added back into its place"
 
-    def __init__(self, kernel, stride, padding, fill=0.0, layout="rows"):
+    def __init__(self, kernel, stride, padding, fill=0.0, layout="rows", ones_row=False):
         self.kernel, self.stride, self.padding = kernel, stride, padding
-        self.fill, self.layout = fill, layout
+        self.fill, self.layout, self.ones_row = fill, layout, ones_row
 
     def forward(self, x):
         self.input_shape = x.shape
-        return im2col_array(x, self.kernel, self.stride, self.padding, self.fill, self.layout)
+        return im2col_array(x, self.kernel, self.stride, self.padding, self.fill, self.layout,
+                            self.ones_row)
 
     def backward(self, gy):
+        if self.ones_row:
+            gy = gy[:-1]  # the row of ones is not x's
         # d col / d x: each pixel was copied into every window that covers it
         return col2im(gy, self.input_shape, self.kernel, self.stride, self.padding, self.layout)
 

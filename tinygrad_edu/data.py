@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from .random import generator
-from .tensor import Tensor
+from .tensor import Tensor, as_array
 
 
 class DataLoader:
@@ -120,7 +120,7 @@ class DataLoader:
 
 
 def _as_array(value, position) -> np.ndarray:
-    array = value.data if isinstance(value, Tensor) else np.asarray(value)
+    array = as_array(value)  # Tensor()'s rules: lists of floats get the default float dtype
     if array.ndim == 0:
         raise ValueError(
             f"DataLoader: array {position} is a single number (shape ()); each array needs a "

@@ -43,7 +43,6 @@ import gzip
 import hashlib
 import os
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zlib
@@ -52,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
+
+from .files import AtomicWriter
 
 __all__ = [
     "CorruptDataError",
@@ -314,7 +315,9 @@ def _fetch(url, out, timeout, label):
         length = response.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         received, cut_short = 0, False
-        with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024) as bar:
+        # disable=None: a bar on a terminal only, not a growing line of redraws in a log file.
+        with tqdm(total=total, desc=label, unit="B", unit_scale=True, unit_divisor=1024,
+                  disable=None) as bar:
             while True:
                 try:
                     chunk = response.read(64 * 1024)
@@ -365,25 +368,21 @@ def download_file(file_name, folder, kind="mnist", mirrors=None, timeout=None) -
     for base in mirrors:
         url = base.rstrip("/") + "/" + file_name
         try:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{file_name}.", suffix=".part", dir=folder)
+            # keep_existing: someone may put the file there meanwhile; theirs wins.
+            writer = AtomicWriter(target, keep_existing=True)
         except OSError as exc:
             raise DatasetError(
                 f"Cannot write to the data folder {folder} ({exc}). Set {DATA_ENV_VAR} or pass "
                 "root= to point at a folder you can write to."
             ) from None
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out:
+            with writer as out:
                 _fetch(url, out, timeout, file_name)
-            _read_verified_idx(tmp, kind, file_name)
-            # Someone may have put the file there meanwhile: theirs wins, ours is dropped.
-            if not target.exists():
-                os.replace(tmp, target)
+                out.flush()
+                _read_verified_idx(writer.temporary, kind, file_name)  # before it is in place
             return target
         except (OSError, HTTPException, CorruptDataError) as exc:
             failures.append((url, _why(exc)))
-        finally:
-            tmp.unlink(missing_ok=True)
 
     for created in new_folders:  # leave no empty folders behind a failed download
         try:

@@ -8,7 +8,8 @@ rule, one link at a time, the same deltas the notes derive by hand.
 Tensor answers to too, so that with `create_graph=True` the very same lines run on Tensors
 and the backward pass is recorded (gradients of gradients).
 
-The same ops as functions (`tg.exp(x)`, `tg.concatenate([a, b])`) are in functions.py.
+Ops are reached only through Tensor methods (tensor.py), which choose the dtypes; `tg.exp`,
+`F.*`, `nn.*` and `np.exp(t)` all call those methods. This module depends on autograd alone.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from .autograd import Function
-from .tensor import Tensor
 
 
 def unbroadcast(grad, shape):
@@ -56,12 +56,22 @@ def _expand(grad, shape, axis, keepdims):
     return np.broadcast_to(grad, shape)
 
 
+def _broadcasts(*shapes) -> bool:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True
+
+
 # ---- elementwise binary ops -----------------------------------------------------------------
 
 
 class _Elementwise(Function):
     def explain_error(self, arrays, error):
         a, b = arrays
+        if _broadcasts(a.shape, b.shape):  # not a shape error: NumPy's own words
+            return f"{type(self).__name__.lower()}: {error}"
         return (
             f"{type(self).__name__.lower()}: shapes {a.shape} and {b.shape} cannot be broadcast "
             f"together (NumPy lines shapes up from the right; each pair of sizes must be equal "
@@ -70,6 +80,7 @@ class _Elementwise(Function):
 
 
 class Add(_Elementwise):
+    rule = "ga = gy, gb = gy (summed over broadcast axes)"
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a + b
@@ -82,6 +93,7 @@ class Add(_Elementwise):
 
 
 class Sub(_Elementwise):
+    rule = "ga = gy, gb = -gy (summed over broadcast axes)"
     def forward(self, a, b):
         self.shapes = a.shape, b.shape
         return a - b
@@ -94,6 +106,7 @@ class Sub(_Elementwise):
 
 
 class Mul(_Elementwise):
+    rule = "ga = gy * b, gb = gy * a"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a * b
@@ -106,6 +119,7 @@ class Mul(_Elementwise):
 
 
 class Div(_Elementwise):
+    rule = "ga = gy / b, gb = -gy * a / b**2"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a / b
@@ -119,20 +133,36 @@ class Div(_Elementwise):
 
 
 class Pow(_Elementwise):
+    rule = "ga = gy * b * a**(b - 1), gb = gy * a**b * ln(a)"
     def forward(self, a, b):
         y = a**b
+        # Where a = b = 0, b a^(b-1) below is 0 * inf, yet a^0 = 1 is flat: its slope is 0.
+        # Backward lifts those a to 1 (a saved mask: a constant). None: b has no 0 at all.
+        no_zero_power = np.count_nonzero(b) == b.size
+        self.lift = None if no_zero_power else (a == 0) & (b == 0)
         self.save_for_backward(a, b, y)
         return y
 
     def backward(self, gy):
         a, b, y = self.saved
         need_a, need_b = self.needs_input_grad
-        ga = unbroadcast(gy * b * a ** (b - 1), a.shape) if need_a else None  # d a^b/da = b a^(b-1)
-        gb = unbroadcast(gy * y * np.log(a), b.shape) if need_b else None  # d a^b/db = a^b ln a
+        ga = gb = None
+        if need_a:  # d a^b/da = b a^(b-1)
+            base = a if self.lift is None else a + self.lift
+            ga = unbroadcast(gy * b * base ** (b - 1), a.shape)
+        if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b = 0 (b > 0) is flat: 0, as in PyTorch
+            gb = unbroadcast(gy * y * np.log(np.where(a == 0, 1, a)), b.shape)
         return ga, gb
+
+    def explain_error(self, arrays, error):
+        message = super().explain_error(arrays, error)
+        if "negative integer powers" in message:
+            message += " (make the base a float tensor, e.g. x.astype(np.float32) ** -1)"
+        return message
 
 
 class MatMul(Function):
+    rule = "ga = gy @ b.T, gb = a.T @ gy"
     def forward(self, a, b):
         self.save_for_backward(a, b)
         return a @ b
@@ -171,6 +201,7 @@ class MatMul(Function):
 
 
 class Neg(Function):
+    rule = "-gy"
     def forward(self, x):
         return -x
 
@@ -179,6 +210,7 @@ class Neg(Function):
 
 
 class Exp(Function):
+    rule = "gy * y  (y = e**x)"
     def forward(self, x):
         y = np.exp(x)
         self.save_for_backward(y)
@@ -190,6 +222,7 @@ class Exp(Function):
 
 
 class Log(Function):
+    rule = "gy / x"
     def forward(self, x):
         self.save_for_backward(x)
         return np.log(x)
@@ -200,6 +233,7 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    rule = "gy / (2 * y)"
     def forward(self, x):
         y = np.sqrt(x)
         self.save_for_backward(y)
@@ -211,6 +245,7 @@ class Sqrt(Function):
 
 
 class Abs(Function):
+    rule = "gy * sign(x)"
     def forward(self, x):
         self.save_for_backward(np.sign(x))
         return np.abs(x)
@@ -221,6 +256,7 @@ class Abs(Function):
 
 
 class Sin(Function):
+    rule = "gy * cos(x)"
     def forward(self, x):
         self.save_for_backward(x)
         return np.sin(x)
@@ -231,6 +267,7 @@ class Sin(Function):
 
 
 class Cos(Function):
+    rule = "-gy * sin(x)"
     def forward(self, x):
         self.save_for_backward(x)
         return np.cos(x)
@@ -241,6 +278,7 @@ class Cos(Function):
 
 
 class Sigmoid(Function):
+    rule = "gy * y * (1 - y)"
     def forward(self, x):
         # y = 1 / (1 + e^-x), computed as (1 + tanh(x / 2)) / 2, which never overflows;
         # in place in one new array, since this runs on every hidden layer (asarray: NumPy
@@ -261,6 +299,7 @@ class Sigmoid(Function):
 
 
 class Tanh(Function):
+    rule = "gy * (1 - y**2)"
     def forward(self, x):
         y = np.tanh(x)
         self.save_for_backward(y)
@@ -272,10 +311,11 @@ class Tanh(Function):
 
 
 class ReLU(Function):
+    rule = "gy where x > 0, else 0"
     def forward(self, x):
         positive = x > 0
         self.save_for_backward(positive)
-        return x * positive
+        return np.maximum(x, 0)  # not x * positive: -inf * 0 would be NaN
 
     def backward(self, gy):
         (positive,) = self.saved
@@ -283,6 +323,7 @@ class ReLU(Function):
 
 
 class Clip(Function):
+    rule = "gy where lo <= x <= hi, else 0"
     def __init__(self, lo=None, hi=None):
         self.lo, self.hi = lo, hi
 
@@ -301,6 +342,7 @@ class Clip(Function):
 
 
 class Cast(Function):
+    rule = "gy in the input's dtype"
     def __init__(self, dtype):
         self.dtype = dtype
 
@@ -316,6 +358,7 @@ class Cast(Function):
 
 
 class Sum(Function):
+    rule = "gy copied to every summed element"
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -328,6 +371,7 @@ class Sum(Function):
 
 
 class Mean(Function):
+    rule = "gy / n copied to every averaged element"
     def __init__(self, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
 
@@ -343,6 +387,7 @@ class Mean(Function):
 
 
 class Max(Function):
+    rule = "gy at the maximum (shared equally by ties), else 0"
     pick = staticmethod(np.max)
 
     def __init__(self, axis=None, keepdims=False):
@@ -365,15 +410,22 @@ class Max(Function):
 
 
 class Min(Max):
+    rule = "gy at the minimum (shared equally by ties), else 0"
     pick = staticmethod(np.min)
 
 
+def _row_max(x, axis):
+    # initial=-inf: an axis of size 0 (an empty batch) gives an empty result, not an error
+    return x.max(axis=axis, keepdims=True, initial=-np.inf)
+
+
 class Softmax(Function):
+    rule = "y * (gy - sum(gy * y))"
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        e = np.exp(x - x.max(axis=self.axis, keepdims=True))  # shifting by the max avoids overflow
+        e = np.exp(x - _row_max(x, self.axis))  # shifting by the max avoids overflow
         y = e / e.sum(axis=self.axis, keepdims=True)
         self.save_for_backward(y)
         return y
@@ -386,12 +438,14 @@ class Softmax(Function):
 
 
 class LogSoftmax(Function):
+    rule = "gy - softmax(x) * sum(gy)"
     def __init__(self, axis=-1):
         self.axis = axis
 
     def forward(self, x):
-        shifted = x - x.max(axis=self.axis, keepdims=True)
-        y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))  # log-sum-exp
+        shifted = x - _row_max(x, self.axis)
+        with np.errstate(divide="ignore"):  # log(0) of an empty axis: -inf, never used
+            y = shifted - np.log(np.exp(shifted).sum(axis=self.axis, keepdims=True))  # log-sum-exp
         self.save_for_backward(y)
         return y
 
@@ -404,6 +458,7 @@ class LogSoftmax(Function):
 
 
 class Reshape(Function):
+    rule = "gy reshaped back to x's shape"
     def __init__(self, shape):
         self.shape = shape
 
@@ -421,6 +476,7 @@ class Reshape(Function):
 
 
 class Transpose(Function):
+    rule = "gy transposed back"
     def __init__(self, axes=None):
         self.axes = axes
 
@@ -430,10 +486,12 @@ class Transpose(Function):
     def backward(self, gy):
         if self.axes is None:
             return gy.transpose()
-        return gy.transpose(tuple(np.argsort(self.axes)))  # the inverse permutation
+        inverse = np.argsort([a % gy.ndim for a in self.axes])  # negative axes count from the end
+        return gy.transpose(tuple(inverse))
 
 
 class BroadcastTo(Function):
+    rule = "gy summed over the broadcast axes"
     def __init__(self, shape):
         self.shape = shape
 
@@ -452,6 +510,7 @@ def _is_basic(index) -> bool:
 
 
 class GetItem(Function):
+    rule = "zeros, with gy added at the index"
     def __init__(self, index):
         self.index = index
 
@@ -467,6 +526,7 @@ class GetItem(Function):
 
 
 class ScatterAdd(Function):
+    rule = "gy[index]"
     """The adjoint of x[index]: zeros of `shape`, with the values added in at `index`.
 
     Repeated indices add up (x[[0, 0]] uses x[0] twice, so x[0] gets both gradients).
@@ -489,12 +549,13 @@ class ScatterAdd(Function):
 
 def scatter_add(values, index, shape):
     """ScatterAdd on an array (plain backward) or on a Tensor (recorded backward)."""
-    if isinstance(values, Tensor):
-        return ScatterAdd.apply(values, index=index, shape=shape)
-    return ScatterAdd(index, shape).forward(values)
+    if isinstance(values, (np.ndarray, np.generic)):  # (0-d arithmetic gives NumPy scalars)
+        return ScatterAdd(index, shape).forward(values)
+    return ScatterAdd.apply(values, index=index, shape=shape)
 
 
 class Concatenate(Function):
+    rule = "each input gets its slice of gy"
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -516,6 +577,7 @@ class Concatenate(Function):
 
 
 class Stack(Function):
+    rule = "each input gets its slice of gy"
     def __init__(self, axis=0):
         self.axis = axis
 
@@ -535,6 +597,7 @@ class Stack(Function):
 
 
 class Where(_Elementwise):
+    rule = "ga = gy where condition, gb = gy elsewhere"
     def __init__(self, condition):
         self.condition = condition
 
@@ -547,3 +610,63 @@ class Where(_Elementwise):
         sa, sb = self.shapes
         return (unbroadcast(np.where(self.condition, gy, 0), sa) if need_a else None,
                 unbroadcast(np.where(self.condition, 0, gy), sb) if need_b else None)
+
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        if _broadcasts(a.shape, b.shape):
+            return (f"where: the condition's shape {self.condition.shape} does not broadcast with "
+                    f"the values' shapes {a.shape} and {b.shape}")
+        return super().explain_error(arrays, error)
+
+
+class Maximum(_Elementwise):
+    rule = "d max(a, b)/da = 1 where a > b, 0 where a < b, 1/2 on a tie (b likewise)"
+    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        y = self.pick(a, b)
+        a_share = self.wins(a, b) + 0.5 * (a == b)  # 1 where a wins, 0.5 on a tie, 0 where b wins
+        self.save_for_backward(a_share.astype(y.dtype) if y.dtype.kind == "f" else a_share)
+        return y
+
+    def backward(self, gy):
+        (a_share,) = self.saved
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy * a_share, sa) if need_a else None,  # d max(a, b)/da = [a > b]
+                unbroadcast(gy * (1.0 - a_share), sb) if need_b else None)  # ties: half each
+
+
+class Minimum(Maximum):
+    rule = "d min(a, b)/da = 1 where a < b, 0 where a > b, 1/2 on a tie (b likewise)"
+    pick, wins = staticmethod(np.minimum), staticmethod(np.less)
+
+
+# ---- losses that need their own derivative ---------------------------------------------------
+
+
+class BinaryCrossEntropy(Function):
+    """-mean(t log p + (1 - t) log(1 - p)); each log is clamped at -100 (as in PyTorch),
+    so p = 0 or 1 gives a finite loss and a finite gradient."""
+
+    rule = "dL/dp = (p - t) / (p (1 - p) n), dL/dt = (log(1 - p) - log p) / n"
+
+    def forward(self, p, t):
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
+            log_p = np.maximum(np.log(p), -100.0)
+            log_q = np.maximum(np.log1p(-p), -100.0)
+        self.save_for_backward(p, t)
+        return -(t * log_p + (1.0 - t) * log_q).mean()
+
+    def backward(self, gy):
+        p, t = self.saved
+        need_p, need_t = self.needs_input_grad
+        scale = gy / p.size
+        gp = gt = None
+        if need_p:  # d/dp = (p - t) / (p (1 - p)); the denominator is kept >= 1e-12 at p = 0, 1
+            gp = scale * (p - t) / (p * (1.0 - p)).clip(1e-12, None)
+        if need_t:  # d/dt = log(1 - p) - log p, each clamped as in forward
+            with np.errstate(divide="ignore"):
+                gt = scale * (np.maximum(np.log(1.0 - p), -100.0) - np.maximum(np.log(p), -100.0))
+        return gp, gt

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import no_grad
+from .autograd import mark_changed_in_place, no_grad
 from .tensor import Tensor
 
 
@@ -90,6 +90,7 @@ class Optimizer:
             for p, state in zip(self.params, self.state):
                 if p.grad is not None:
                     self.update(p.data, p.grad.data, state)
+                    mark_changed_in_place(p.data)  # a graph that saved p refuses to backward
 
     def update(self, p: np.ndarray, g: np.ndarray, state: dict) -> None:
         raise NotImplementedError(f"{type(self).__name__} must define update(p, g, state)")

@@ -9,15 +9,20 @@
 >>> W.grad.shape
 (3, 4)
 
-Every operator and method here only wraps its inputs and calls an op from ops.py; the maths
-lives there, next to its derivative.
+Every operator and method here picks the operands' dtypes (the rules below, in one place)
+and calls an op from ops.py; the maths lives there, next to its derivative. The Tensor method
+is the one road into each op: `tg.exp`, `F.relu`, the nn layers and `np.exp(t)` call it.
 """
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 
-from . import autograd
+from . import autograd, interop
+from . import ops as _ops
 from .random import generator
 
 _default_dtype = np.dtype(np.float32)
@@ -87,11 +92,11 @@ class Tensor:
     can require grad.
     """
 
-    __slots__ = ("data", "grad", "name", "_requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "_grad", "name", "_requires_grad", "_ctx", "__weakref__")
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         self.data = as_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.name = name
         self._ctx = None
         self._requires_grad = False
@@ -99,6 +104,28 @@ class Tensor:
             self.requires_grad = True
 
     # ---- attributes ------------------------------------------------------------------------
+
+    @property
+    def grad(self):
+        """d loss / d self after backward(): a Tensor of self's shape, or None.
+
+        Only leaves (and tensors that called retain_grad()) collect it; reading it on any
+        other tensor warns, as in PyTorch, since it stays None.
+        """
+        ctx = self._ctx
+        if ctx is not None and self._grad is None and not ctx.retains_grad:
+            warnings.warn(
+                "reading .grad of a non-leaf tensor (one made by an op): backward() does not "
+                "fill it in, so it is None. Call .retain_grad() on this tensor before "
+                "backward() to keep its gradient, or read the .grad of the leaf tensor (the "
+                "parameter you created) instead",
+                UserWarning, stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
 
     @property
     def requires_grad(self) -> bool:
@@ -192,7 +219,27 @@ class Tensor:
             extras.append("requires_grad=True")
         if self.name is not None:
             extras.append(f"name={self.name!r}")
+        if self.data.size > np.get_printoptions()["threshold"]:  # values are cut: say the shape
+            extras.insert(0, f"shape={self.data.shape}")
         return "Tensor(" + ", ".join([body, *extras]) + ")"
+
+    def __str__(self) -> str:
+        """A one-element tensor prints as its number (`print(loss)`), others as their repr."""
+        if self.data.size == 1:
+            return str(self.data.reshape(()))
+        return repr(self)
+
+    def __format__(self, spec: str) -> str:
+        """`f"{loss:.4f}"` formats the number in a one-element tensor."""
+        if not spec:
+            return str(self)
+        if self.data.size != 1:
+            raise TypeError(
+                f"format spec {spec!r} needs a one-element tensor; this one has shape "
+                f"{self.data.shape}: format one element (t.item() or t[i].item()) or the "
+                f"array (t.numpy())"
+            )
+        return format(self.data.item(), spec)
 
     __hash__ = object.__hash__  # __eq__ compares elements, but tensors stay usable as keys
 
@@ -227,10 +274,10 @@ class Tensor:
         return self.data.astype(dtype, copy=False)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return _interop.array_ufunc(ufunc, method, inputs, kwargs)
+        return interop.array_ufunc(Tensor, ufunc, method, inputs, kwargs)
 
     def __array_function__(self, func, types, args, kwargs):
-        return _interop.array_function(func, args, kwargs)
+        return interop.array_function(Tensor, func, args, kwargs)
 
     # ---- arithmetic (NumPy broadcasting; Python numbers on either side) ---------------------
 
@@ -285,31 +332,40 @@ class Tensor:
     # In place (`t += 1`) only outside recording. While recording, a parameter (a leaf that
     # requires grad) is an error, since its old values may be needed by backward; any other
     # tensor gets a new result, as for Python numbers (the graph keeps the old one).
-    def _in_place(self, other, ufunc):
+    def _in_place(self, other, ufunc, symbol):
         if autograd.is_grad_enabled():
             if self._requires_grad and self._ctx is None:
-                what = f"'{self.name}'" if self.name else f"of shape {self.data.shape}"
+                name = self.name if self.name and self.name.isidentifier() else "W"
                 raise RuntimeError(
-                    f"in-place update of a tensor {what} that requires grad while recording: "
-                    f"it would change values the graph needs. Update parameters inside "
-                    f"`with tg.no_grad():` (as optimizers do), or write `w = w - ...`"
+                    f"in-place update ({symbol}=) of a tensor {self._described()} that requires "
+                    f"grad while recording: the update itself would be recorded and would "
+                    f"change values the graph needs. Update parameters without recording, as "
+                    f"optimizers do:\n"
+                    f"    with tg.no_grad():\n"
+                    f"        {name} -= lr * {name}.grad\n"
+                    f"(not `{name} = {name} - lr * {name}.grad`: that makes {name} a new tensor "
+                    f"made by an op, not a leaf, so its .grad stays None at the next backward)"
                 )
             return NotImplemented  # Python then falls back to the ordinary operator
         _, b = _operands(self, other)
         ufunc(self.data, b.data, out=self.data, casting="same_kind")
+        autograd.mark_changed_in_place(self.data)  # graphs that saved these values now refuse
         return self
 
+    def _described(self) -> str:
+        return f"'{self.name}'" if self.name else f"of shape {self.data.shape}"
+
     def __iadd__(self, other):
-        return self._in_place(other, np.add)
+        return self._in_place(other, np.add, "+")
 
     def __isub__(self, other):
-        return self._in_place(other, np.subtract)
+        return self._in_place(other, np.subtract, "-")
 
     def __imul__(self, other):
-        return self._in_place(other, np.multiply)
+        return self._in_place(other, np.multiply, "*")
 
     def __itruediv__(self, other):
-        return self._in_place(other, np.divide)
+        return self._in_place(other, np.divide, "/")
 
     # ---- comparisons: plain boolean tensors, outside the graph ------------------------------
 
@@ -319,7 +375,7 @@ class Tensor:
         except TypeError:
             return NotImplemented
         try:
-            return _wrap(ufunc(a.data, b.data))
+            return _wrap(np.asarray(ufunc(a.data, b.data)))  # (0-d inputs give a NumPy scalar)
         except ValueError as error:
             raise ValueError(
                 f"{ufunc.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together"
@@ -349,12 +405,26 @@ class Tensor:
         return _ops.GetItem.apply(self, index=_plain_index(index))
 
     def __setitem__(self, index, value):
-        if self._requires_grad or self._ctx is not None:
-            raise RuntimeError(
-                "item assignment on a tensor in the graph would change values its gradients "
-                "need; build a new tensor (tg.where, tg.concatenate) or assign to t.data"
-            )
+        # Not recorded (no differentiable assignment): while recording, assigning into a tensor
+        # of the graph, or a value that requires grad, is an error rather than a lost gradient.
+        if autograd.is_grad_enabled():
+            if self._requires_grad:
+                raise RuntimeError(
+                    f"item assignment on a tensor that requires grad ({self._described()}) "
+                    f"while recording: it would change values its gradients need. Build a new "
+                    f"tensor (tg.where, tg.concatenate, tg.stack), or change a parameter by "
+                    f"hand inside `with tg.no_grad():`"
+                )
+            if isinstance(value, Tensor) and value._requires_grad:
+                raise RuntimeError(
+                    "out[index] = value where value requires grad: assignment copies the "
+                    "values out of the graph, so value would get no gradient. Build the "
+                    "result from the pieces instead (tg.stack or tg.concatenate of the rows, "
+                    "tg.where for a mask), or assign value.detach() if a constant copy is "
+                    "what you mean"
+                )
         self.data[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
+        autograd.mark_changed_in_place(self.data)
 
     # ---- ops as methods --------------------------------------------------------------------
 
@@ -419,9 +489,51 @@ class Tensor:
     def pow(self, exponent) -> Tensor:
         return self**exponent
 
-    def clip(self, lo, hi) -> Tensor:
-        """Values limited to [lo, hi] (None for no limit); gradient 1 inside, 0 outside."""
-        return _ops.Clip.apply(self, lo=lo, hi=hi)
+    def clip(self, lo=None, hi=None) -> Tensor:
+        """Values limited to [lo, hi] (None for no limit); gradient 1 inside, 0 outside.
+
+        The bounds are constants taken in the tensor's dtype (float32 stays float32); an
+        integer tensor with a float bound gives the default float. Bounds that need a gradient:
+        use tg.maximum / tg.minimum.
+        """
+        bounds = [_bound(lo), _bound(hi)]
+        x = self
+        if x.data.dtype.kind != "f" and any(b is not None and b.dtype.kind == "f" for b in bounds):
+            x = _floating(x)
+        lo, hi = (None if b is None else b.astype(x.data.dtype, copy=False) for b in bounds)
+        return _ops.Clip.apply(x, lo=lo, hi=hi)
+
+    def maximum(self, other) -> Tensor:
+        """The larger of self and other, elementwise; on a tie each gets half the gradient."""
+        return _ops.Maximum.apply(*_operands(self, other))
+
+    def minimum(self, other) -> Tensor:
+        """The smaller of self and other, elementwise; on a tie each gets half the gradient."""
+        return _ops.Minimum.apply(*_operands(self, other))
+
+    def where(self, condition, other) -> Tensor:
+        """self where `condition` holds, else `other` (torch's x.where(condition, y))."""
+        condition = np.asarray(_plain_index(condition), dtype=bool)
+        return _ops.Where.apply(*_operands(self, other), condition=condition)
+
+    @staticmethod
+    def concatenate(tensors, axis=0) -> Tensor:
+        """Join tensors along an existing axis (np.concatenate); gradients are split back."""
+        return _ops.Concatenate.apply(*_joinable(tensors), axis=axis)
+
+    @staticmethod
+    def stack(tensors, axis=0) -> Tensor:
+        """Join same-shaped tensors along a new axis (np.stack)."""
+        return _ops.Stack.apply(*_joinable(tensors), axis=axis)
+
+    def broadcast_to(self, shape) -> Tensor:
+        shape = tuple(shape)
+        return self if self.data.shape == shape else _ops.BroadcastTo.apply(self, shape=shape)
+
+    def binary_cross_entropy(self, target) -> Tensor:
+        """-mean(t log p + (1 - t) log(1 - p)) of probabilities self (F.binary_cross_entropy
+        checks the inputs first)."""
+        return _ops.BinaryCrossEntropy.apply(self, target)
 
     def reshape(self, *shape) -> Tensor:
         return _ops.Reshape.apply(self, shape=_shape(shape))
@@ -437,11 +549,17 @@ class Tensor:
 
     def flatten(self, start_axis=0) -> Tensor:
         """Merge the axes from `start_axis` on into one (`nn.Flatten` keeps axis 0)."""
-        return self.reshape(self.data.shape[:start_axis] + (-1,))
+        shape = self.data.shape
+        # the size counted, not -1: a size-0 axis (an empty batch) leaves -1 undetermined
+        return self.reshape(shape[:start_axis] + (math.prod(shape[start_axis:]),))
 
     def astype(self, dtype) -> Tensor:
-        """The values in another dtype; the gradient is cast back."""
-        return _ops.Cast.apply(self, dtype=np.dtype(dtype))
+        """The values in another dtype. To a float dtype the gradient is cast back; to an
+        integer or bool dtype the result is a constant (rounding has no gradient)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            return _wrap(self.data.astype(dtype))
+        return _ops.Cast.apply(self, dtype=dtype)
 
     # ---- factories (each also takes requires_grad=, dtype= and name=) ----------------------
 
@@ -494,11 +612,39 @@ def _wrap(array) -> Tensor:
     """A constant tensor around `array`, without the checks of Tensor() (internal, fast)."""
     t = Tensor.__new__(Tensor)
     t.data = array
-    t.grad = None
+    t._grad = None
     t.name = None
     t._requires_grad = False
     t._ctx = None
     return t
+
+
+class Released(Tensor):
+    """What a graph keeps of a tensor once backward() (without retain_graph) released it.
+
+    Its name, shape, dtype, `.grad` and the op that made it stay, so that the graph can still
+    be drawn; its values are gone (`.data` is a read-only array of NaN, in the same shape).
+    """
+
+    __slots__ = ("_shape", "_dtype")
+
+    def __init__(self, t: Tensor):  # not Tensor.__init__: it would keep the values
+        self._shape, self._dtype = t.data.shape, t.data.dtype
+        self.name, self._grad = t.name, t._grad
+        self._requires_grad, self._ctx = t._requires_grad, t._ctx
+
+    @property
+    def data(self):
+        filler = np.nan if self._dtype.kind == "f" else 0
+        return np.broadcast_to(np.array(filler, self._dtype), self._shape)
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._dtype
 
 
 def _floating(t: Tensor) -> Tensor:
@@ -516,35 +662,77 @@ def _constant(value, like: Tensor) -> Tensor:
     # A number (Python's or a NumPy scalar such as np.float64(0.1)) takes the dtype of the
     # tensor it meets, as in PyTorch, so that `x * 2.0` keeps float32 and `labels + 1` stays
     # an integer. Arrays and lists keep their own dtype.
-    kind = like.data.dtype.kind
+    dtype = like.data.dtype
     if type(value) is float or isinstance(value, (float, np.floating)):
-        return _wrap(np.array(value, like.data.dtype if kind == "f" else _default_dtype))
+        return _wrap(np.array(value, dtype if dtype.kind == "f" else _default_dtype))
     if type(value) is int or isinstance(value, (int, np.integer)):
-        return _wrap(np.array(value, like.data.dtype if kind in "fiu" else np.int64))
+        if dtype.kind in "iu":
+            dtype = _holding(int(value), dtype)
+        return _wrap(np.array(value, dtype if dtype.kind in "fiu" else np.int64))
     return Tensor(value)
+
+
+def _holding(value: int, dtype: np.dtype) -> np.dtype:
+    """An integer dtype for `value` meeting an integer tensor of `dtype`: `dtype` itself when
+    the value fits, else the smallest that holds both (NumPy 1's value-based rule), so that
+    `uint8_images + 256` is uint16 rather than NumPy 2's OverflowError."""
+    info = np.iinfo(dtype)
+    if info.min <= value <= info.max:
+        return dtype
+    if value >= 0 and dtype.kind == "i":  # a signed holder: one that holds -value - 1 holds value
+        value = -value - 1
+    return np.result_type(dtype, np.min_scalar_type(value))
 
 
 def _operands(a: Tensor, b, division=False):
     """Both operands of a binary op as Tensors whose dtypes do not drift.
 
     An integer or bool tensor meeting a float one takes the float's dtype (labels never turn
-    float32 activations into float64); dividing two integer tensors gives the default float.
+    float32 activations into float64); dividing integers (by a tensor or a Python number)
+    gives the default float.
     """
+    if division and a.data.dtype.kind != "f" and not (
+        isinstance(b, Tensor) and b.data.dtype.kind == "f"
+    ):
+        a = _floating(a)  # a fraction: made float before the number meets it (uint8 / 1000)
     if not isinstance(b, Tensor):
         b = _constant(b, a)
     da = a.data.dtype
     db = b.data.dtype
-    if da is db and not (division and da.kind != "f"):
+    if da is db:
         return a, b
     fa, fb = da.kind == "f", db.kind == "f"
     if fa and not fb:
         b = _wrap(b.data.astype(da))
     elif fb and not fa:
         a = _wrap(a.data.astype(db))
-    elif division and not fa:
-        a = _wrap(a.data.astype(_default_dtype))
-        b = _wrap(b.data.astype(_default_dtype))
     return a, b
+
+
+def _joinable(tensors) -> list:
+    """Tensors to concatenate or stack, in one dtype: integers meeting floats take the float's
+    dtype, floats promote as NumPy's do (float32 with float64 is float64). The casts are ops in
+    the graph, so a float32 parameter joined with float64 data still gets its gradient."""
+    tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate/stack: need at least one tensor")
+    floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
+    dtype = np.result_type(*(floats or [t.data.dtype for t in tensors]))
+    return [t if t.data.dtype == dtype else t.astype(dtype) for t in tensors]
+
+
+def _bound(value):
+    """A bound of clip() as a constant array (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        if value._requires_grad:
+            raise TypeError(
+                "clip() bounds are constants; for bounds that need a gradient use "
+                "tg.maximum(x, lo) and tg.minimum(x, hi)"
+            )
+        return value.data
+    return np.asarray(value)
 
 
 def _plain_index(index):
@@ -557,6 +745,3 @@ def _plain_index(index):
         return np.asarray(index)
     return index
 
-
-from . import interop as _interop  # noqa: E402  (both modules use Tensor, defined above)
-from . import ops as _ops  # noqa: E402

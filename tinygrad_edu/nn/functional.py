@@ -20,7 +20,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv
-from ..autograd import Function
 from ..random import generator
 from ..tensor import Tensor
 
@@ -211,15 +210,18 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
             f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
         )
     n = x.shape[0]
-    # The books: out = col @ W.reshape(FN, -1).T, (N*OH*OW, FN). Here the same product,
+    # The books: out = col @ W.reshape(FN, -1).T + b, (N*OH*OW, FN). Here the same product,
     # transposed: W (FN, C*KH*KW) @ col.T (C*KH*KW, N*OH*OW), with col.T stored as such
     # (im2col's "columns" layout, conv.py), so that the result, (FN, N, OH, OW), is NCHW with
-    # two axes swapped: a transpose that moves nothing.
+    # two axes swapped: a transpose that moves nothing. The bias is one more weight per
+    # filter, on a last row of ones in col.T: the same sum, with no extra pass over the output.
+    with_bias = bias is not None
     col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
-                              layout="columns")
-    out = weight.reshape(out_channels, -1) @ col_t  # (FN, N*OH*OW)
-    if bias is not None:
-        out = out + bias.reshape(out_channels, 1)
+                              layout="columns", ones_row=with_bias)
+    w = weight.reshape(out_channels, -1)
+    if with_bias:
+        w = Tensor.concatenate([w, _tensor(bias).reshape(out_channels, 1)], axis=1)
+    out = w @ col_t  # (FN, N*OH*OW)
     return out.reshape(out_channels, n, oh, ow).transpose(1, 0, 2, 3)
 
 
@@ -323,28 +325,6 @@ def mse_loss(y, t) -> Tensor:
     return (difference * difference).mean()
 
 
-class BinaryCrossEntropy(Function):
-    """-mean(t log p + (1 - t) log(1 - p)); each log is clamped at -100 (as in PyTorch),
-    so p = 0 or 1 gives a finite loss and a finite gradient."""
-
-    def forward(self, p, t):
-        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped just below
-            log_p = np.maximum(np.log(p), -100.0)
-            log_q = np.maximum(np.log1p(-p), -100.0)
-        self.save_for_backward(p, t)
-        self.log_ratio = log_q - log_p
-        return -(t * log_p + (1.0 - t) * log_q).mean()
-
-    def backward(self, gy):
-        p, t = self.saved
-        need_p, need_t = self.needs_input_grad
-        scale = gy / p.size
-        # d/dp = (p - t) / (p (1 - p)); the denominator is kept >= 1e-12 at p = 0 or 1
-        gp = scale * (p - t) / (p * (1.0 - p)).clip(1e-12, None) if need_p else None
-        gt = scale * self.log_ratio if need_t else None  # d/dt = log(1 - p) - log p
-        return gp, gt
-
-
 def binary_cross_entropy(p, t) -> Tensor:
     """Binary cross-entropy of probabilities `p` (after a sigmoid) against targets in [0, 1].
 
@@ -366,7 +346,7 @@ def binary_cross_entropy(p, t) -> Tensor:
             f"from {values.min()} to {values.max()}; apply .sigmoid() to the network's output "
             f"first"
         )
-    return BinaryCrossEntropy.apply(p, t)
+    return p.binary_cross_entropy(t)
 
 
 def cross_entropy(logits, target) -> Tensor:
@@ -416,10 +396,10 @@ def cross_entropy(logits, target) -> Tensor:
                 f"cross_entropy: label {labels[bad][0]} is out of range for {classes} classes "
                 f"(valid labels are 0 to {classes - 1}; at index {int(np.argmax(bad))})"
             )
-        target = np.zeros((n, classes), logits.dtype)
-        target[np.arange(n), labels] = 1.0
-        target = Tensor(target)
-    elif labels.shape == (n, classes):
+        # picked by index, not multiplied by a one-hot row: a masked class (logit -inf) would
+        # give 0 * -inf = NaN
+        return -logits.log_softmax(axis=1)[np.arange(n), labels].sum() / n
+    if labels.shape == (n, classes):
         target = _target_like(target, logits)
     else:
         raise ValueError(

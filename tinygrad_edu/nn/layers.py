@@ -144,7 +144,7 @@ class Flatten(Module):
     def forward(self, x):
         if not isinstance(x, Tensor):
             x = Tensor(x)
-        return x.reshape(x.shape[0], -1)
+        return x.flatten(1)
 
 
 class Dropout(Module):

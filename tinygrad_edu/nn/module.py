@@ -24,16 +24,16 @@ to train and `state_dict()` everything to save.
 from __future__ import annotations
 
 import os
-import secrets
 import zipfile
 from collections import OrderedDict
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
+from ..autograd import mark_changed_in_place
+from ..files import AtomicWriter
 from ..tensor import Tensor
-
-_BINARY = getattr(os, "O_BINARY", 0)  # Windows would otherwise translate newlines
 
 
 class Parameter(Tensor):
@@ -98,8 +98,9 @@ class Module:
             # weight by a result of the graph and silently stop training it.
             raise TypeError(
                 f"cannot assign a plain Tensor to the Parameter {type(self).__name__}.{name}: "
-                f"update it in place (with tg.no_grad(): {name}.data -= lr * {name}.grad.data, "
-                f"as optimizers do) or assign nn.Parameter(array)"
+                f"update it in place without recording, as optimizers do (`with "
+                f"tg.no_grad(): layer.{name} -= lr * layer.{name}.grad`), or assign "
+                f"nn.Parameter(array)"
             )
         elif isinstance(value, (list, tuple)) and any(
             isinstance(v, (Module, Parameter)) for v in value
@@ -271,35 +272,31 @@ class Module:
             )
         for name, value in values.items():
             own[name][...] = value  # in place: optimizers keep pointing at the same arrays
+            mark_changed_in_place(own[name])
         return LoadResult(missing, unexpected)
 
-    def save(self, path) -> None:
-        """Write `state_dict()` to an `.npz` file at exactly `path`, atomically.
+    def save(self, path) -> Path:
+        """Write `state_dict()` to an `.npz` file, atomically; returns the path written.
 
-        The arrays go to a temporary file in the same folder, which then replaces `path`
-        in one step (`os.replace`): if anything fails midway, the old file is untouched.
+        As with `np.savez`, `.npz` is added to a name that does not end in it: `save("m")`
+        writes `m.npz`, and `load("m")` reads it back. The file is written whole or not at
+        all (`tinygrad_edu.files`): if anything fails midway, an old file is untouched.
         Nothing is pickled.
         """
-        path = os.fspath(path)
-        folder, base = os.path.split(os.path.abspath(path))
-        temporary = os.path.join(folder, f".{base}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-        # os.open with O_EXCL: a fresh file of our own, with the permissions (umask) that
-        # any new file of the user's gets.
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
-        try:
-            with os.fdopen(handle, "wb") as file:
-                _write_npz(file, self.state_dict())
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+        path = npz_path(path)
+        with AtomicWriter(path) as file:
+            _write_npz(file, self.state_dict())
+        return path
 
     def load(self, path, strict: bool = True) -> LoadResult:
-        """Load an `.npz` file written by `save` (never unpickles anything)."""
-        path = os.fspath(path)
+        """Load an `.npz` file written by `save` (never unpickles anything).
+
+        The name follows `save`'s rule: `load("m")` reads `m.npz` (a file that exists under
+        exactly the name given is read as it is).
+        """
+        path = Path(os.fspath(path))
+        if not path.exists():
+            path = npz_path(path)
         try:
             archive = np.load(path, allow_pickle=False)
             if not isinstance(archive, np.lib.npyio.NpzFile):
@@ -329,6 +326,12 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n" + "\n".join(lines) + "\n)"
+
+
+def npz_path(path) -> Path:
+    """`path` with `.npz` added unless it already ends in `.npz` (NumPy's `savez` rule)."""
+    path = Path(os.fspath(path))
+    return path if path.suffix == ".npz" else path.with_name(path.name + ".npz")
 
 
 def _write_npz(file, state) -> None:

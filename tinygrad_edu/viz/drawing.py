@@ -1,65 +1,25 @@
-"""Draw the graph that autograd recorded: tensors as boxes, ops as ellipses, data flowing down.
+"""Drawing the graph that autograd recorded: tensors as boxes, ops as ellipses.
 
->>> import numpy as np
->>> import tinygrad_edu as tg
->>> import tinygrad_edu.viz
->>> W = tg.Tensor(np.ones((3, 4)), requires_grad=True, name="W1")
->>> x = tg.Tensor(np.ones((2, 3)), name="x")
->>> loss = (x @ W).sigmoid().mean()
->>> drawing = tg.viz.draw_graph(loss)
->>> drawing.nodes_drawn          # x, W1, MatMul, its output, Sigmoid, its output, Mean, loss
-8
->>> "W1" in drawing.source
-True
-
-`draw_graph` only builds DOT source (pure Python). Turning it into a picture needs a `dot`
-program; `find_renderer` looks for one (the `graphviz-pure` binary that pip installs with
-this package, or a system Graphviz), and `save_graph` / `GraphDrawing.pipe` / Jupyter run it.
-docs/visualization.md has the legend and the details.
+`draw_graph` builds DOT source (pure Python); the result renders through `resolver` (in
+Jupyter, with `.pipe()`, or with `saving.save_graph`). docs/visualization.md has the legend.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
-import shutil
-import stat
-import subprocess
-import sys
-import sysconfig
-import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import graphviz
 import numpy as np
 
-from .tensor import Tensor
+from ..tensor import Tensor
+from .resolver import render_source
 
-__all__ = [
-    "DEFAULT_MAX_NODES",
-    "GraphDrawing",
-    "PdfNeedsSystemGraphviz",
-    "RenderError",
-    "Renderer",
-    "RendererNotFound",
-    "draw_graph",
-    "find_renderer",
-    "render_source",
-    "save_graph",
-    "script_directories",
-]
+__all__ = ["DEFAULT_MAX_NODES", "GraphDrawing", "draw_graph"]
 
 DEFAULT_MAX_NODES = 500  # beyond this a layout takes long and nobody can read it anyway
 SMALL_ARRAY = 16  # arrays up to this many elements are printed in full
-
-RENDERER_ENV_VAR = "TINYGRAD_EDU_DOT"
-PURE_RENDERER = "graphviz-pure"
-SYSTEM_RENDERER = "dot"
-
-RENDERED_FORMATS = ("svg", "png", "pdf", "json")
-SOURCE_FORMATS = ("dot", "gv")  # the DOT text itself: written without any renderer
 
 # The legend (docs/visualization.md shows it). Each kind of node also gets an SVG class.
 _FONT = "Helvetica"
@@ -81,25 +41,6 @@ _VALUE_COLOUR = "#333333"
 _OP_OPTIONS = ("axis", "axes", "keepdims", "shape", "index", "lo", "hi", "dtype")
 
 
-# --------------------------------------------------------------------------------------------
-# Errors
-
-
-class RendererNotFound(RuntimeError):
-    """No program to turn DOT source into a picture: the message lists what was tried."""
-
-
-class PdfNeedsSystemGraphviz(RendererNotFound):
-    """PDF was asked for, but only graphviz-pure (which writes no PDF) is available."""
-
-
-class RenderError(RuntimeError):
-    """The renderer ran and failed; the message carries what it wrote on stderr."""
-
-
-# --------------------------------------------------------------------------------------------
-# The drawing
-
 
 class GraphDrawing(graphviz.Digraph):
     """A `graphviz.Digraph` that renders through `find_renderer` instead of calling `dot`.
@@ -109,11 +50,13 @@ class GraphDrawing(graphviz.Digraph):
     `graphviz-pure` binary installed with this package is enough.
 
     Besides the Digraph API it tells how much of the graph it shows: `nodes_drawn` (tensor
-    and op nodes drawn) and `nodes_left_out` (how many were summarised away).
+    and op nodes drawn) and `nodes_left_out` (how many were summarised away); `node_ids`
+    maps `id()` of each tensor and op drawn to its node's name in the DOT source (`n0`, ...).
     """
 
     nodes_drawn = 0
     nodes_left_out = 0
+    node_ids = {}
 
     def pipe(
         self,
@@ -168,17 +111,19 @@ class GraphDrawing(graphviz.Digraph):
         else:
             source_path = self.save(filename, directory=directory)
             target = Path(f"{source_path}.{format or self.format or 'svg'}")
+        from .saving import format_of, save_graph  # saving draws through this module
+
         written = save_graph(self, target, format=format)
         if cleanup and source_path is not None:
             os.remove(source_path)
         if view or quiet_view:
-            self._view(str(written), format=_format_of(written, format), quiet=quiet_view)
+            self._view(str(written), format=format_of(written, format), quiet=quiet_view)
         return str(written)
 
 
 def draw_graph(
     tensor, show_values=False, show_grads=False, rankdir="TB", max_nodes=DEFAULT_MAX_NODES,
-    model=None,
+    model=None, labels=None,
 ) -> GraphDrawing:
     """The recorded graph that produced `tensor`, as a `GraphDrawing` (a `graphviz.Digraph`).
 
@@ -188,7 +133,9 @@ def draw_graph(
     (up to 16 elements in full, larger arrays as min/mean/max). A graph of more than
     `max_nodes` nodes is cut: the nodes nearest the output are drawn, and a note says how
     many were left out. With `model` (an nn.Module), its parameters that have no name of
-    their own are labelled with their names in the model (`fc1.weight`, ...).
+    their own are labelled with their names in the model (`fc1.weight`, ...). `labels`, a
+    function from a tensor to a name, labels the other tensors without a name (the explorer
+    passes the names its panel uses, `matmul1`, ...).
 
     >>> import tinygrad_edu as tg
     >>> import tinygrad_edu.viz
@@ -232,6 +179,8 @@ def draw_graph(
         if isinstance(node, Tensor):
             kind = _tensor_kind(node, tensor, parameter_class)
             label = node.name if node.name is not None else model_names.get(id(node))
+            if label is None and labels is not None and kind != "constant":
+                label = labels(node)
             drawing.node(node_id, **_tensor_node(node, kind, label, show_values, show_grads))
             inputs = () if node._ctx is None else (node._ctx,)
         else:
@@ -249,6 +198,7 @@ def draw_graph(
             drawing.edge("left_out", node_id, style="dashed", color="#b8a000")
     drawing.nodes_drawn = len(nodes)
     drawing.nodes_left_out = left_out
+    drawing.node_ids = drawn
     return drawing
 
 
@@ -316,8 +266,8 @@ def _tensor_node(t, kind, label, show_values, show_grads) -> dict:
         lines.append(_escape(f"{t.shape} {t.dtype}"))
         if show_values:
             lines.append(_value_block(t.data, "data", _VALUE_COLOUR))
-    if show_grads and (t.grad is not None or (t.is_leaf and t.requires_grad)):
-        grad = None if t.grad is None else t.grad.data
+    if show_grads and (t._grad is not None or (t.is_leaf and t.requires_grad)):
+        grad = None if t._grad is None else t._grad.data  # _grad: no non-leaf warning here
         lines.append(_value_block(grad, "grad", _GRAD_COLOUR))
     attributes = {"class": f"tensor {kind}"}
     return {
@@ -413,227 +363,3 @@ def _format_number(array) -> str:
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
-
-
-# --------------------------------------------------------------------------------------------
-# Finding a renderer
-
-
-@dataclass(frozen=True)
-class Renderer:
-    """A program that reads DOT on stdin and writes a picture: `executable -Tsvg`."""
-
-    executable: str
-    found_by: str  # how it was found, for messages
-
-    @property
-    def is_graphviz_pure(self) -> bool:
-        return Path(self.executable).name.lower().startswith(PURE_RENDERER)
-
-    def writes(self, format: str) -> bool:
-        return not (format == "pdf" and self.is_graphviz_pure)
-
-
-def script_directories() -> list:
-    """Where this interpreter's console scripts live: an unactivated venv's bin/ is not on PATH.
-
-    sysconfig's answer is the install location; the interpreter's own folder covers a venv run
-    through a symlink, where the two can differ.
-    """
-    folders = []
-    for folder in (sysconfig.get_path("scripts"), str(Path(sys.executable).parent)):
-        if folder and folder not in folders:
-            folders.append(folder)
-    return folders
-
-
-def find_renderer(format=None) -> Renderer:
-    """The renderer to use, searched in this order.
-
-    1. `$TINYGRAD_EDU_DOT`: an explicit path (or command name); used as it is.
-    2. `graphviz-pure` on PATH.
-    3. `graphviz-pure` in this interpreter's scripts folder (`script_directories()`).
-    4. A system Graphviz `dot` on PATH.
-
-    For `format="pdf"`, graphviz-pure (which writes no PDF) is passed over for a system `dot`.
-    Raises `RendererNotFound` listing what was tried and the command that fixes it.
-
-    >>> renderer = find_renderer()
-    >>> renderer.found_by in ("$TINYGRAD_EDU_DOT", "graphviz-pure on PATH",
-    ...                       "graphviz-pure in the scripts folder", "dot on PATH")
-    True
-    """
-    explicit = os.environ.get(RENDERER_ENV_VAR, "")
-    if explicit:
-        found = shutil.which(explicit)
-        if found is None:
-            raise RendererNotFound(
-                f"${RENDERER_ENV_VAR} is set to {explicit!r}, which is not an executable "
-                f"program. Point it at graphviz-pure or Graphviz's dot, or unset it to let "
-                f"tinygrad_edu search PATH."
-            )
-        renderer = Renderer(found, f"${RENDERER_ENV_VAR}")
-        if not renderer.writes(format or "svg"):
-            raise PdfNeedsSystemGraphviz(_pdf_message(renderer))
-        return renderer
-
-    tried = [f"${RENDERER_ENV_VAR}: not set"]
-    passed_over = None  # a graphviz-pure found while looking for a PDF writer
-    candidates = [(PURE_RENDERER, None, "graphviz-pure on PATH")]
-    candidates += [
-        (PURE_RENDERER, folder, "graphviz-pure in the scripts folder")
-        for folder in script_directories()
-    ]
-    candidates.append((SYSTEM_RENDERER, None, "dot on PATH"))
-    for program, folder, how in candidates:
-        found = shutil.which(program, path=folder)
-        where = f"in {folder}" if folder else "on PATH"
-        if found is None:
-            tried.append(f"{program} {where}: not found")
-            continue
-        renderer = Renderer(found, how)
-        if renderer.writes(format or "svg"):
-            return renderer
-        tried.append(f"{program} {where}: {found} (cannot write {format.upper()})")
-        passed_over = passed_over or renderer
-    if passed_over is not None:
-        raise PdfNeedsSystemGraphviz(_pdf_message(passed_over))
-    raise RendererNotFound(
-        "no Graphviz renderer found to draw the graph. Tried:\n  - "
-        + "\n  - ".join(tried)
-        + f"\nFix it with:\n    {_interpreter()} -m pip install graphviz-pure\n"
-        + f"(or set ${RENDERER_ENV_VAR} to a dot program; saving as .dot needs no renderer)"
-    )
-
-
-def _pdf_message(renderer) -> str:
-    return (
-        f"PDF needs the system Graphviz `dot`, but the renderer found is graphviz-pure "
-        f"({renderer.executable}), which cannot write PDF. Install Graphviz "
-        f"(https://graphviz.org/download/, e.g. `apt install graphviz` or "
-        f"`brew install graphviz`), or save the graph as .svg or .png instead."
-    )
-
-
-def _interpreter() -> str:
-    return f'"{sys.executable}"' if " " in sys.executable else sys.executable
-
-
-def render_source(source, format="svg") -> bytes:
-    """Run the renderer from `find_renderer` on DOT `source` (str or bytes): `dot -Tformat`.
-
-    >>> render_source("digraph { a -> b }", "svg").startswith(b"<?xml")
-    True
-    """
-    format = format.lower()
-    if format not in RENDERED_FORMATS:
-        raise ValueError(
-            f"cannot render format {format!r}; choose one of {', '.join(RENDERED_FORMATS)} "
-            f"(or {', '.join(SOURCE_FORMATS)} for the DOT source through save_graph)"
-        )
-    renderer = find_renderer(format)
-    data = source.encode("utf-8") if isinstance(source, str) else source
-    command = [renderer.executable, "-T" + format]
-    try:
-        done = subprocess.run(command, input=data, capture_output=True, check=False)
-    except OSError as error:
-        raise RenderError(
-            f"could not run the renderer {renderer.executable} (found by {renderer.found_by}): "
-            f"{error}"
-        ) from error
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip() or "(nothing on stderr)"
-        if format == "pdf" and "not recognized" in message:  # a graphviz-pure under another name
-            raise PdfNeedsSystemGraphviz(_pdf_message(renderer))
-        raise RenderError(
-            f"{renderer.executable} -T{format} failed with exit code {done.returncode} "
-            f"(renderer found by {renderer.found_by}):\n{message}"
-        )
-    if not done.stdout:
-        raise RenderError(f"{renderer.executable} -T{format} wrote nothing")
-    return done.stdout
-
-
-# --------------------------------------------------------------------------------------------
-# Saving
-
-
-def save_graph(tensor_or_digraph, path, format=None, **draw_options) -> Path:
-    """Draw (if given a Tensor) and write the graph to `path`; returns the path written.
-
-    The format comes from the suffix (`.svg`, `.png`, `.dot`, `.json`; `.pdf` with a system
-    Graphviz) unless `format` is given; `path` is used exactly as given. `.dot` is the DOT
-    source and needs no renderer. `draw_options` go to `draw_graph` (`show_grads=True`, ...).
-    The file is written whole or not at all: a failed render leaves an existing file as it was.
-
-    >>> import tempfile, pathlib
-    >>> import tinygrad_edu as tg
-    >>> import tinygrad_edu.viz
-    >>> w = tg.Tensor([1.0, 2.0], requires_grad=True, name="w")
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> tg.viz.save_graph((w * w).sum(), folder / "graph.svg").name
-    'graph.svg'
-    """
-    path = Path(path)
-    format = _format_of(path, format)
-    if isinstance(tensor_or_digraph, Tensor):
-        drawing = draw_graph(tensor_or_digraph, **draw_options)
-    elif hasattr(tensor_or_digraph, "source"):
-        if draw_options:
-            raise TypeError(
-                f"save_graph: drawing options {sorted(draw_options)} apply only to a Tensor; "
-                f"pass them to draw_graph instead"
-            )
-        drawing = tensor_or_digraph
-    else:
-        raise TypeError(
-            "save_graph needs a Tensor or a graphviz Digraph, got "
-            f"{type(tensor_or_digraph).__name__}"
-        )
-    if format in SOURCE_FORMATS:
-        data = drawing.source.encode("utf-8")
-    else:
-        data = render_source(drawing.source, format)
-    _write_atomically(path, data)
-    return path
-
-
-def _format_of(path, format) -> str:
-    if format is None:
-        format = Path(path).suffix.lstrip(".")
-        if not format:
-            raise ValueError(
-                f"cannot tell the format of {str(path)!r}: give the file a suffix such as .svg "
-                f"or pass format="
-            )
-    format = format.lower()
-    if format not in RENDERED_FORMATS + SOURCE_FORMATS:
-        raise ValueError(
-            f"unknown graph format {format!r}; choose one of "
-            f"{', '.join(RENDERED_FORMATS + SOURCE_FORMATS)}"
-        )
-    return format
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    # Write beside the target, then rename over it: readers see the old file or the new one,
-    # never half of one, and an error on the way leaves the old file untouched.
-    folder = path.parent
-    if not folder.is_dir():
-        raise FileNotFoundError(f"cannot save the graph to {path}: folder {folder} does not exist")
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

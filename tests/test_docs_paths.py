@@ -1,0 +1,29 @@
+"""The docs show paths a reader can use: none of the machine they were written on."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Folders of a particular machine: root's home, a CI or build checkout, a real user's home.
+# "/home/you/" stands for the reader's own home in the docs and is allowed.
+MACHINE_PATH = re.compile(r"(/root/|/work/|/tmp/pytest-|/home/(?!you/)[a-z_][a-z0-9_-]*/)")
+
+
+def documents():
+    docs = [ROOT / "README.md", *ROOT.glob("README.*.md"), *(ROOT / "docs").rglob("*.md")]
+    return [d for d in docs if d.exists()]
+
+
+def test_the_docs_name_no_folder_of_the_machine_they_were_written_on():
+    found = []
+    for document in documents():
+        for number, line in enumerate(document.read_text(encoding="utf-8").splitlines(), 1):
+            if MACHINE_PATH.search(line):
+                found.append(f"{document.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not found, "absolute paths of one machine in the docs:\n" + "\n".join(found)
+
+
+def test_the_check_sees_a_machine_path():
+    assert MACHINE_PATH.search("graph: /work/main/demos/output/xor_graph.svg")
+    assert MACHINE_PATH.search("/home/alice/study/x.svg")
+    assert not MACHINE_PATH.search("/home/you/project/.venv/bin/python")
