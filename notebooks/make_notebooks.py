@@ -354,9 +354,8 @@ XOR_AND_BACKPROP = [
         print(names)
     """),
     code("""
-        position = {id(t): i for i, t in enumerate(order)}      # 텐서의 == 는 원소별 비교라서 id로
-        assert order[-1] is E
-        assert position[id(S0)] < position[id(z1)] < position[id(z2)] < position[id(E)]
+        assert order[-1] is E                                   # 출력이 맨 끝
+        assert names.index("synapse_0") < names.index("z1") < names.index("z2")   # 입력이 먼저
     """),
     md("""
         ## 나란히 학습시키기
