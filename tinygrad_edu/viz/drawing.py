@@ -13,8 +13,9 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
+from ..files import write_atomically
 from ..tensor import Tensor
-from .resolver import render_source
+from .resolver import RENDERED_FORMATS, SOURCE_FORMATS, render_source
 
 __all__ = ["DEFAULT_MAX_NODES", "GraphDrawing", "draw_graph"]
 
@@ -111,9 +112,7 @@ class GraphDrawing(graphviz.Digraph):
         else:
             source_path = self.save(filename, directory=directory)
             target = Path(f"{source_path}.{format or self.format or 'svg'}")
-        from .saving import format_of, save_graph  # saving draws through this module
-
-        written = save_graph(self, target, format=format)
+        written = write_drawing(self, target, format_of(target, format))
         if cleanup and source_path is not None:
             os.remove(source_path)
         if view or quiet_view:
@@ -363,3 +362,30 @@ def _format_number(array) -> str:
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def write_drawing(drawing, path, format) -> Path:
+    """Write a drawing's DOT source, or the picture the renderer makes of it, atomically."""
+    if format in SOURCE_FORMATS:
+        data = drawing.source.encode("utf-8")
+    else:
+        data = render_source(drawing.source, format)
+    write_atomically(path, data)
+    return Path(path)
+
+
+def format_of(path, format) -> str:
+    if format is None:
+        format = Path(path).suffix.lstrip(".")
+        if not format:
+            raise ValueError(
+                f"cannot tell the format of {str(path)!r}: give the file a suffix such as .svg "
+                f"or pass format="
+            )
+    format = format.lower()
+    if format not in RENDERED_FORMATS + SOURCE_FORMATS:
+        raise ValueError(
+            f"unknown graph format {format!r}; choose one of "
+            f"{', '.join(RENDERED_FORMATS + SOURCE_FORMATS)}"
+        )
+    return format

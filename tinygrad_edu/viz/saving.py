@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..files import write_atomically
 from ..tensor import Tensor
-from .drawing import draw_graph
-from .resolver import RENDERED_FORMATS, SOURCE_FORMATS, render_source
+from .drawing import draw_graph, format_of, write_drawing
 
 __all__ = ["save_graph"]
 
@@ -44,26 +42,4 @@ def save_graph(tensor_or_digraph, path, format=None, **draw_options) -> Path:
             "save_graph needs a Tensor or a graphviz Digraph, got "
             f"{type(tensor_or_digraph).__name__}"
         )
-    if format in SOURCE_FORMATS:
-        data = drawing.source.encode("utf-8")
-    else:
-        data = render_source(drawing.source, format)
-    write_atomically(path, data)
-    return path
-
-
-def format_of(path, format) -> str:
-    if format is None:
-        format = Path(path).suffix.lstrip(".")
-        if not format:
-            raise ValueError(
-                f"cannot tell the format of {str(path)!r}: give the file a suffix such as .svg "
-                f"or pass format="
-            )
-    format = format.lower()
-    if format not in RENDERED_FORMATS + SOURCE_FORMATS:
-        raise ValueError(
-            f"unknown graph format {format!r}; choose one of "
-            f"{', '.join(RENDERED_FORMATS + SOURCE_FORMATS)}"
-        )
-    return format
+    return write_drawing(drawing, path, format)
