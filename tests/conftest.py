@@ -64,6 +64,7 @@ def check_op(fn, reference, *arrays, grads=True, second_order=True, dtype32=np.f
         assert tg.gradcheck(fn, inputs)
         if second_order:
             assert tg.gradcheck(recorded_gradient(fn), inputs)
+    return out
 
 
 @pytest.fixture(name="check_op", scope="session")
