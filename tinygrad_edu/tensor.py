@@ -345,7 +345,7 @@ class Tensor:
     # requires grad) is an error, since its old values may be needed by backward; any other
     # tensor gets a new result, as for Python numbers (the graph keeps the old one).
     def _in_place(self, other, ufunc, symbol):
-        if autograd.is_grad_enabled():
+        if autograd._grad_mode.enabled:
             if self._requires_grad and self._ctx is None:
                 name = self.name if self.name and self.name.isidentifier() else "W"
                 raise RuntimeError(
