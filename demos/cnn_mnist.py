@@ -90,8 +90,9 @@ def train(args):
     for epoch in range(1, args.epochs + 1):
         model.train()
         total, count = 0.0, 0
+        # disable=None: tqdm draws the bar only on a terminal, never into a pipe or a log file
         bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=args.quiet)
+                   disable=True if args.quiet else None)
         for x, t in bar:
             optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
             step += 1

@@ -220,7 +220,7 @@ GATES_AND_DELTA_RULE = [
     md("""
         두 가지를 기억하세요. `.grad`는 `backward()`를 부를 때마다 누적되므로 샘플마다
         `W.grad = None`으로 초기화합니다. 그리고 갱신은 `tg.no_grad()` 안에서 합니다. 그 밖에서
-        `W -= ...`를 하면 오류가 납니다([오류 설명](../docs/ko/errors.md#in-place)).
+        `W -= ...`를 하면 오류가 납니다([오류 설명](../docs/ko/errors.md#an-in-place-update-while-recording)).
 
         다음 장([02_xor_and_backprop.ipynb](02_xor_and_backprop.ipynb))에서는 같은 뉴런으로 XOR을
         학습시켜 보고, 왜 실패하는지, 층을 하나 더하면 어떻게 되는지 봅니다.
@@ -660,7 +660,7 @@ NUMERICAL_GRADIENT = [
     md("""
         메시지 읽는 법: 0번 입력 `x`의 기울기가 틀렸고, 가장 많이 틀린 원소는 `x[2]`입니다.
         `backward()`의 값(analytic)이 수치 미분(numeric)의 정확히 절반이니 2를 빼먹은 것입니다.
-        자세한 설명은 [자주 만나는 오류](../docs/ko/errors.md#gradcheck)에 있습니다. 고쳐 봅시다.
+        자세한 설명은 [자주 만나는 오류](../docs/ko/errors.md#gradcheck-fails)에 있습니다. 고쳐 봅시다.
     """),
     code("""
         class FixedSquare(Square):

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def run_demo(name, *args, expect_code=0, timeout=240):
@@ -117,10 +116,8 @@ def test_mnist_ctrl_c_stops_cleanly_and_keeps_the_saved_weights(tmp_path):
         assert saved["fc1.weight"].shape == (784, 32)
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist").is_dir(),
-                    reason="Fashion-MNIST is not shipped; ../shared/data/fashion-mnist is absent")
-def test_mnist_demo_on_fashion_mnist():
-    out, _ = run_demo("mnist.py", "--dataset", "fashion", "--data-dir", SHARED_DATA,
+def test_mnist_demo_on_fashion_mnist(fashion_root):
+    out, _ = run_demo("mnist.py", "--dataset", "fashion", "--data-dir", fashion_root,
                       "--limit", 3000, "--epochs", 1, "--quiet")
     accuracy = float(re.search(r"test acc ([0-9.]+)", out).group(1))
     assert accuracy > 0.5
@@ -143,6 +140,45 @@ def test_mnist_with_missing_data_says_where_to_put_it(tmp_path, monkeypatch, cap
     err = capsys.readouterr().err
     assert "Fashion-MNIST data files are missing from" in err and "cannot connect" in err
     assert not empty.exists()  # no empty folder left behind
+
+
+def test_cnn_quick_run_learns_saves_and_draws_without_bars_in_a_log(tmp_path):
+    weights, graph, filters = tmp_path / "cnn.npz", tmp_path / "cnn.svg", tmp_path / "f.png"
+    done = subprocess.run(  # bytes: a progress bar's "\r" must not reach a pipe (no --quiet)
+        [sys.executable, str(ROOT / "demos" / "cnn_mnist.py"), "--quick", "--save", str(weights),
+         "--graph", str(graph), "--filters", str(filters)],
+        capture_output=True, cwd=ROOT, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert b"\r" not in done.stdout + done.stderr
+    out = done.stdout.decode()
+    accuracy = float(re.search(r"^epoch 1: loss [0-9.]+, test acc ([0-9.]+)$", out, re.M)[1])
+    assert accuracy > 0.5  # far above chance (0.1) after 40 steps on 2,000 images
+    assert re.search(r"trained in [0-9.]+ s: test accuracy [0-9.]+ \((reached|below) the "
+                     r"0\.99 target\)", out)
+    with np.load(weights, allow_pickle=False) as saved:
+        assert saved["conv1.weight"].shape == (8, 1, 5, 5)
+        assert saved["conv2.weight"].shape == (16, 8, 5, 5)
+        assert saved["fc1.weight"].shape == (16 * 7 * 7, 128)
+        assert saved["fc2.bias"].shape == (10,)
+    svg = ET.parse(graph).getroot()
+    texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    for label in ["conv1.weight", "conv2.bias", "Im2Col", "FirstMax", "fc2.weight"]:
+        assert label in texts
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "no filter picture: matplotlib is not installed" in out
+    else:
+        assert filters.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cnn_demo_on_fashion_mnist(tmp_path, fashion_root):
+    out, _ = run_demo("cnn_mnist.py", "--fashion", "--data-dir", fashion_root, "--quick",
+                      "--quiet", "--save", tmp_path / "f.npz", "--graph", tmp_path / "f.svg",
+                      "--filters", tmp_path / "f.png", timeout=300)
+    assert float(re.search(r"test acc ([0-9.]+)", out)[1]) > 0.4
+    assert "the 0.9 target" in out
 
 
 def test_perceptron_gates():
