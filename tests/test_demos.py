@@ -1,5 +1,6 @@
 """Every demo runs, in a quick mode, and prints what it promises."""
 
+import importlib
 import re
 import signal
 import socket
@@ -87,11 +88,40 @@ def test_mnist_stops_on_a_nan_loss_and_names_the_step():
     assert "run again with --detect-anomaly" in err
 
 
-def test_mnist_detect_anomaly_names_the_op_and_the_line():
-    _, err = run_demo("mnist.py", "--limit", 300, "--epochs", 1, "--quiet", "--optimizer", "sgd",
-                      "--lr", "1e30", "--detect-anomaly", expect_code=1)
+@pytest.mark.parametrize("demo, optimizer", [("mnist.py", ["--optimizer", "sgd"]),
+                                             ("cnn_mnist.py", [])])
+def test_detect_anomaly_names_the_op_and_the_line(demo, optimizer, tmp_path):
+    _, err = run_demo(demo, "--limit", 300, "--epochs", 1, "--quiet", *optimizer, "--lr", "1e30",
+                      "--detect-anomaly", "--save", tmp_path / "w.npz", expect_code=1)
     assert re.search(r"\w+ (forward|backward) produced (nan|inf).* created at .*\.py:\d+: ", err)
     assert "Traceback" not in err
+
+
+def demo_module(name):
+    sys.path.insert(0, str(ROOT / "demos"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "demos"))
+
+
+SHARED_FLAGS = {"--dataset", "--data-dir", "--epochs", "--batch-size", "--lr", "--seed",
+                "--save", "--plot", "--limit", "--quick", "--quiet", "--detect-anomaly"}
+
+
+def test_both_mnist_demos_spell_their_shared_flags_the_same_way(capsys):
+    common = demo_module("common")
+    for name in ("mnist", "cnn_mnist"):
+        module = demo_module(name)
+        with pytest.raises(SystemExit):
+            module.parse_args(["--help"])
+        usage = capsys.readouterr().out
+        for flag in SHARED_FLAGS:
+            assert flag in usage, f"demos/{name}.py has no {flag}"
+        args = module.parse_args(["--dataset", "fashion", "--quick", "--limit", "300"])
+        assert (args.dataset, args.limit, args.epochs) == ("fashion", 300, 1)
+        assert module.parse_args(["--quick"]).limit == common.QUICK_LIMIT
+        assert module.__doc__.count("common.py") >= 1  # the docstring says where they live
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -123,20 +153,18 @@ def test_mnist_demo_on_fashion_mnist(fashion_root):
     assert accuracy > 0.5
 
 
-def test_mnist_with_missing_data_says_where_to_put_it(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("demo", ["mnist", "cnn_mnist"])
+def test_missing_data_says_where_to_put_it(demo, tmp_path, monkeypatch, capsys):
     import tinygrad_edu as tg
 
-    sys.path.insert(0, str(ROOT / "demos"))
-    try:
-        import mnist
-    finally:
-        sys.path.remove(str(ROOT / "demos"))
+    module = demo_module(demo)
     with socket.socket() as probe:  # a local port with nobody listening: no internet
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
     monkeypatch.setitem(tg.datasets.MIRRORS, "fashion", [closed])
     empty = tmp_path / "nodata"
-    assert mnist.main(["--dataset", "fashion", "--data-dir", str(empty), "--quiet"]) == 2
+    assert module.main(["--dataset", "fashion", "--data-dir", str(empty), "--quiet",
+                        "--save", str(tmp_path / "w.npz")]) == 2
     err = capsys.readouterr().err
     assert "Fashion-MNIST data files are missing from" in err and "cannot connect" in err
     assert not empty.exists()  # no empty folder left behind
@@ -174,7 +202,7 @@ def test_cnn_quick_run_learns_saves_and_draws_without_bars_in_a_log(tmp_path):
 
 
 def test_cnn_demo_on_fashion_mnist(tmp_path, fashion_root):
-    out, _ = run_demo("cnn_mnist.py", "--fashion", "--data-dir", fashion_root, "--quick",
+    out, _ = run_demo("cnn_mnist.py", "--dataset", "fashion", "--data-dir", fashion_root, "--quick",
                       "--quiet", "--save", tmp_path / "f.npz", "--graph", tmp_path / "f.svg",
                       "--filters", tmp_path / "f.png", timeout=300)
     assert float(re.search(r"test acc ([0-9.]+)", out)[1]) > 0.4
