@@ -131,6 +131,10 @@ def test_mnist_ctrl_c_stops_cleanly_and_keeps_the_saved_weights(tmp_path):
         [sys.executable, str(ROOT / "demos" / "mnist.py"), "--limit", "2000", "--epochs", "1000",
          "--hidden", "32", "--quiet", "--save", str(weights)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        # A suite started in the background (`make test &`, some CI runners) ignores SIGINT,
+        # and so would the child: Python turns Ctrl-C into KeyboardInterrupt only when it
+        # starts with the default handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first_line = process.stdout.readline()  # epoch 1 finished and saved
