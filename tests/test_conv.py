@@ -2,7 +2,6 @@
 direct loops written here, gradients against central differences (float64, first and second
 order), against PyTorch when installed, and the messages a learner reads."""
 
-
 import re
 
 import numpy as np
