@@ -88,6 +88,9 @@ class SoftmaxWithLoss(Layer):
 
     def forward(self, x, t):
         self.t = t
+        t = np.asarray(t)
+        if t.dtype.kind in "iu" and t.ndim > 1 and t.size == np.shape(x)[0]:
+            t = t.reshape(-1)  # labels as a column, (N, 1): the book's indexing takes them too
         loss = self._forward(x, t)
         self.loss = loss[()] if isinstance(loss, np.ndarray) else loss  # a NumPy float
         return self.loss
