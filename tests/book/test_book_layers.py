@@ -152,6 +152,14 @@ def test_pooling_takes_each_windows_max_and_sends_ties_to_the_first(rng):
     assert overlapping.forward(x).shape == (2, 3, 2, 2)
 
 
+def test_integer_inputs_and_parameters_count_as_float64():
+    layer = Convolution(np.ones((1, 1, 2, 2), dtype=np.int64), 0)  # a filter and a bias of 0
+    out = layer.forward(np.arange(9).reshape(1, 1, 3, 3))           # integer pixels
+    assert out.dtype == np.float64 and out.tolist() == [[[[8.0, 12.0], [20.0, 24.0]]]]
+    assert layer.backward(np.ones((1, 1, 2, 2))).tolist() == [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]]
+    assert layer.db.tolist() == 4.0 and layer.dW.tolist() == [[[[8.0, 12.0], [20.0, 24.0]]]]
+
+
 def test_layers_see_in_place_changes_and_rebound_arrays(rng):
     x = rng.standard_normal((2, 3))
     W, b = np.ones((3, 2)), np.zeros(2)

@@ -62,7 +62,10 @@ def _input_tensor(x) -> Tensor:
 def _parameter_tensor(value, name) -> Tensor:
     if isinstance(value, Tensor):
         return value
-    return Tensor(np.asarray(value), requires_grad=True, name=name)
+    value = np.asarray(value)
+    if value.dtype.kind != "f":  # a bias of 0 (chapter 7's apply_filter): float64, as NumPy adds it
+        value = value.astype(np.float64)
+    return Tensor(value, requires_grad=True, name=name)
 
 
 class Layer:
