@@ -308,3 +308,12 @@ def test_load_mnist_gives_the_books_dtypes():
     assert t[:3].tolist() == [5, 0, 4] and x.max() == 1.0
     (_, t_one_hot), _ = load_mnist(one_hot_label=True, flatten=False)
     assert t_one_hot.dtype == np.float64 and t_one_hot[0].argmax() == 5
+
+
+def test_star_imports_give_what_the_books_scripts_use():
+    for module, names in (("optimizer", {"SGD", "Adam", "np"}),
+                          ("layers", {"Affine", "Convolution", "SoftmaxWithLoss", "np"}),
+                          ("functions", {"sigmoid", "softmax", "sigmoid_grad", "np"})):
+        namespace = {}
+        exec(f"from tinygrad_edu.book.{module} import *", namespace)  # noqa: S102
+        assert names <= set(namespace), module

@@ -23,8 +23,8 @@ from ..autograd import grad, no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
 
-__all__ = ["identity_function", "step_function", "sigmoid", "sigmoid_grad", "relu",
-           "relu_grad", "softmax", "sum_squared_error", "cross_entropy_error", "softmax_loss"]
+# No __all__: the book's scripts star-import this module (`from common.functions import *`), which
+# also gives them `np`; some (chapter 6's optimizer_compare_mnist.py) use np without importing it.
 
 
 def _tensor(x) -> Tensor:

@@ -30,8 +30,8 @@ from ..autograd import no_grad
 from ..nn import functional as F
 from .recording import Layer
 
-__all__ = ["Relu", "Sigmoid", "Affine", "SoftmaxWithLoss", "Dropout", "BatchNormalization",
-           "Convolution", "Pooling"]
+# No __all__: the book's scripts star-import this module (`from common.layers import *`), which
+# also gives them `np`; some (chapter 6's optimizer_compare_mnist.py) use np without importing it.
 
 # The book's BatchNormalization adds 10e-7 (that is 1e-6) to the variance.
 BATCH_NORM_EPSILON = 10e-7

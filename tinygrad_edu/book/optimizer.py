@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSprop", "Adam"]
+# No __all__: the book's scripts star-import this module (`from common.optimizer import *`), which
+# also gives them `np`; some (chapter 6's optimizer_compare_mnist.py) use np without importing it.
 
 EPSILON = 1e-7  # the book's: keeps a division by sqrt(h) finite where h is still 0
 
