@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from timing import Twin
 
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor, nn, optim
@@ -146,7 +147,7 @@ class HandAdam:
             p -= (LR / (1.0 - beta1**t)) * m / (np.sqrt(v / (1.0 - beta2**t)) + EPS)
 
 
-class HandSimpleConvNet:
+class HandSimpleConvNet(Twin):
     """The books' SimpleConvNet, forward and backward by hand, trained with Adam."""
 
     def __init__(self, weights):
@@ -194,7 +195,7 @@ class EngineConvLayer:
         return out
 
 
-class EngineSimpleConvNet:
+class EngineSimpleConvNet(Twin):
     """The same network as a user of tinygrad_edu writes it."""
 
     def __init__(self, weights):
@@ -235,7 +236,7 @@ class TorchConvLayer:
         return out
 
 
-class TorchSimpleConvNet:
+class TorchSimpleConvNet(Twin):
     def __init__(self, weights):
         import torch
 

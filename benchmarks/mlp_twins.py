@@ -10,6 +10,7 @@ loss and the same update.
 from __future__ import annotations
 
 import numpy as np
+from timing import Twin
 
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn, optim
@@ -34,7 +35,7 @@ def initial_weights(seed=0):
     return w1, np.zeros(SIZES[1], np.float32), w2, np.zeros(SIZES[2], np.float32)
 
 
-class HandWrittenMLP:
+class HandWrittenMLP(Twin):
     """Forward and backward by hand, as in the books' chapter 5 (no graph, no autodiff)."""
 
     def __init__(self, weights):
@@ -70,7 +71,7 @@ class HandWrittenMLP:
         return self.w1, self.b1, self.w2, self.b2
 
 
-class EngineMLP:
+class EngineMLP(Twin):
     """The same network as a user of tinygrad_edu writes it."""
 
     def __init__(self, weights):
