@@ -313,7 +313,7 @@ def test_max_pool_forward_takes_steps_linear_in_the_window(padding, lines_run):
     x = Tensor(np.random.default_rng(2).standard_normal((1, 2, 24, 24)))
 
     def steps(kernel):
-        return lines_run(lambda: F.max_pool2d(x, kernel, 1, padding), "conv.py")
+        return lines_run(lambda: F.max_pool2d(x, kernel, 1, padding), "window.py")
 
     small, large = steps(4), steps(12)  # windows of 16 and 144 positions
     assert large / small < 12, (small, large)  # linear: 9 (quadratic was about 55)
@@ -618,7 +618,5 @@ def test_cnn_demo_on_fashion_mnist(tmp_path):
 
 
 def test_every_convolution_op_states_its_local_rule():
-    from tinygrad_edu import conv
-
-    for op in (conv.Im2Col, conv.Col2Im, conv.FirstMax, conv.MeanAlong):
+    for op in (tg.ops.Im2Col, tg.ops.Col2Im, tg.ops.FirstMax, tg.ops.MeanAlong):
         assert "gy" in op.__dict__["rule"]  # its own, in words, for tg.viz.explain_backward

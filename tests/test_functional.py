@@ -407,3 +407,58 @@ def test_losses_match_pytorch():
         assert loss.item() == pytest.approx(expected.item(), rel=1e-10), ours.__name__
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-8, atol=1e-12,
                                    err_msg=ours.__name__)
+
+
+# ---- the losses' one dtype rule, and the layers' --------------------------------------------
+
+
+def test_a_loss_target_takes_the_prediction_dtype_on_every_road():
+    p = Tensor(np.array([0.9, 0.2, 0.6], np.float32), requires_grad=True)
+    t64 = np.array([1.0, 0.0, 1.0])  # float64 data, as np.eye or np.zeros make it
+    through_f, through_method = F.binary_cross_entropy(p, t64), p.binary_cross_entropy(t64)
+    assert through_f.dtype == through_method.dtype == np.float32
+    assert through_f.item() == through_method.item()
+    assert F.mse_loss(p, Tensor(t64)).dtype == np.float32
+    assert F.cross_entropy(p.reshape(1, 3), np.eye(3)[[0]]).dtype == np.float32
+
+
+def test_a_loss_formula_by_hand_follows_the_ops_rule_instead():
+    # (y - t) between float32 and float64 promotes as NumPy does; F.mse_loss casts the data
+    # target first (docs/api.md, "Losses"): the same value, in the prediction's dtype
+    y = Tensor(np.array([1.0, 2.0], np.float32))
+    t = np.array([1.5, 2.0])
+    by_hand = ((y - t) * (y - t)).mean()
+    assert by_hand.dtype == np.float64 and F.mse_loss(y, t).dtype == np.float32
+    assert np.isclose(by_hand.item(), F.mse_loss(y, t).item())
+
+
+def test_a_target_that_requires_grad_keeps_its_dtype():
+    p = Tensor(np.array([0.3, 0.7]), requires_grad=True)
+    t = Tensor(np.array([0.5, 0.5], np.float32), requires_grad=True)
+    F.binary_cross_entropy(p, t).backward()
+    assert t.grad.dtype == np.float32 and p.grad.dtype == np.float64
+
+
+def test_the_binary_cross_entropy_method_checks_like_f():
+    p = Tensor(np.array([1.5, 0.2]))
+    for loss in (F.binary_cross_entropy, Tensor.binary_cross_entropy):
+        with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*\.sigmoid\(\)"):
+            loss(p, np.array([1, 0]))
+        with pytest.raises(ValueError, match=r"shape \(2,\) but the target has shape \(2, 1\)"):
+            loss(Tensor(np.array([0.5, 0.2])), np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: tg.nn.Linear(3, 2), (4, 3)),
+    (lambda: tg.nn.Conv2d(1, 2, 3), (2, 1, 5, 5)),
+])
+def test_a_layer_computes_in_its_weights_dtype(layer, shape):
+    model = layer()  # float32 weights
+    for dtype in (np.float64, np.float32, np.uint8):
+        assert model(np.ones(shape, dtype)).dtype == np.float32
+    x = Tensor(np.ones(shape), requires_grad=True)  # float64, differentiated
+    out = model(x)
+    assert out.dtype == np.float32 and out._ctx is not None
+    out.sum().backward()
+    assert x.grad.dtype == np.float64 and model.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), model(np.ones(shape, np.float32)).numpy())

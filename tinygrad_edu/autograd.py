@@ -383,6 +383,18 @@ class Function:
             out._ctx = None
         return out
 
+    @classmethod
+    def in_backward(cls, value, **options):
+        """This op, used inside another op's backward: on an array (the usual backward pass)
+        its forward alone, on a Tensor (`create_graph=True`) recorded by `apply`.
+
+        An op whose backward is another op (indexing's is ScatterAdd, im2col's is col2im)
+        calls it this way, so that its backward is written once for both passes.
+        """
+        if isinstance(value, (np.ndarray, np.generic)):  # (0-d arithmetic gives NumPy scalars)
+            return cls(**options).forward(value)
+        return cls.apply(value, **options)
+
     def _as_output_array(self, y):
         # NumPy returns scalars (np.float64) from 0-d arithmetic; a Tensor always holds an
         # ndarray. Keep `saved` pointing at the array the output holds, so create_graph can
