@@ -135,3 +135,32 @@ def test_every_relative_import_points_at_something():
         except ImportError:
             broken.append(f"{path}:{line}: {module} has no {name}")
     assert broken == []
+
+
+def test_grad_mode_and_the_version_counter_are_leaf_modules():
+    graph = module_graph()
+    assert graph["modes"] == set() and graph["versions"] == set()
+    for user in ("optim", "nn.module", "nn.functional"):  # they import the switches directly
+        assert graph[user] & {"modes", "versions"}, user
+
+
+def private_reaches(path: Path) -> list:
+    """`module._name` in `path`, where `module` is a package module it imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    modules = {alias.asname or alias.name for node in ast.walk(tree)
+               if isinstance(node, ast.ImportFrom) and node.level for alias in node.names
+               if _is_module(list(path.relative_to(PACKAGE).parent.parts[: len(
+                   path.relative_to(PACKAGE).parts) - node.level]) +
+                   (node.module.split(".") if node.module else []) + [alias.name])}
+    return [f"{path.name}:{node.lineno}: {node.value.id}.{node.attr}"
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+            and node.value.id in modules and node.attr.startswith("_")
+            and not node.attr.startswith("__")]
+
+
+def test_viz_optim_and_nn_use_only_the_engines_public_names():
+    reaches = [reach for folder in ("viz", "nn") for path in sorted((PACKAGE / folder).glob("*.py"))
+               for reach in private_reaches(path)]
+    reaches += private_reaches(PACKAGE / "optim.py")
+    assert reaches == []

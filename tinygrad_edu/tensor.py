@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from . import autograd, conv, interop
+from . import autograd, conv, interop, modes, versions
 from . import ops as _ops
 from .random import generator
 
@@ -347,7 +347,7 @@ class Tensor:
     # requires grad) is an error, since its old values may be needed by backward; any other
     # tensor gets a new result, as for Python numbers (the graph keeps the old one).
     def _in_place(self, other, ufunc, symbol):
-        if autograd._grad_mode.enabled:
+        if modes.grad_mode.enabled:
             if self._requires_grad and self._ctx is None:
                 name = self.name if self.name and self.name.isidentifier() else "W"
                 raise RuntimeError(
@@ -363,7 +363,7 @@ class Tensor:
             return NotImplemented  # Python then falls back to the ordinary operator
         _, b = _operands(self, other)
         ufunc(self.data, b.data, out=self.data, casting="same_kind")
-        autograd.mark_changed_in_place(self.data)  # graphs that saved these values now refuse
+        versions.mark_changed_in_place(self.data)  # graphs that saved these values now refuse
         return self
 
     def _described(self) -> str:
@@ -421,7 +421,7 @@ class Tensor:
     def __setitem__(self, index, value):
         # Not recorded (no differentiable assignment): while recording, assigning into a tensor
         # of the graph, or a value that requires grad, is an error rather than a lost gradient.
-        if autograd.is_grad_enabled():
+        if modes.is_grad_enabled():
             if self._requires_grad:
                 raise RuntimeError(
                     f"item assignment on a tensor that requires grad ({self._described()}) "
@@ -438,7 +438,7 @@ class Tensor:
                     "what you mean"
                 )
         self.data[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
-        autograd.mark_changed_in_place(self.data)
+        versions.mark_changed_in_place(self.data)
 
     # ---- ops as methods --------------------------------------------------------------------
 

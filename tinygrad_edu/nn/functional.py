@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv
-from ..autograd import no_grad
 from ..functions import log_softmax, relu, sigmoid, softmax, tanh
+from ..modes import no_grad
 from ..random import generator
 from ..tensor import Tensor, loss_target
 
