@@ -12,7 +12,7 @@ and every backward derived by hand (col2im is not needed: the images need no gra
 For the layer there is a second hand twin, `HandFastConvLayer`: the engine's own algorithm
 (im2col stored transposed, W @ col.T, pooling as two first-maximum passes) written out by
 hand, so that the ratio against it is what the graph and the ops cost. All of them start from
-the same weights and see the same batches; tests/test_conv_benchmarks.py checks that they
+the same weights and see the same batches; tests/programs/test_conv_benchmarks.py checks that they
 agree.
 """
 

@@ -3,7 +3,7 @@
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "tinygrad_edu"
+PACKAGE = Path(__file__).resolve().parents[2] / "tinygrad_edu"
 
 
 def _is_module(parts) -> bool:
@@ -117,7 +117,7 @@ def relative_imports():
 
 
 def test_every_relative_import_points_at_something():
-    # Issue 18 item 6: viz/drawing.py imported Parameter from `.nn` (tinygrad_edu.viz.nn, which
+    # Once: viz/drawing.py imported Parameter from `.nn` (tinygrad_edu.viz.nn, which
     # does not exist) inside a try/except ImportError, so a frozen Parameter was drawn as data.
     import importlib
 

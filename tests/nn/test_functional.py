@@ -147,7 +147,7 @@ def test_batch_norm_needs_two_samples_in_training():
 
 @pytest.mark.parametrize("recording", [True, False])
 def test_batch_norm_updates_running_stats_given_as_tensors_in_any_grad_mode(recording):
-    # Issue 18 item 2: with Tensors, `running_mean *= ...` rebound a local name while
+    # Once: with Tensors, `running_mean *= ...` rebound a local name while
     # recording, so the caller's statistics stayed as they were; under no_grad they changed.
     x = rng.standard_normal((8, 3)) * 2 + 1
     running_mean, running_var = Tensor(np.zeros(3)), Tensor(np.ones(3))
@@ -176,7 +176,7 @@ def test_batch_norm_tensor_running_stats_match_pytorch_in_both_grad_modes():
 
 @pytest.mark.parametrize("wrong", ["running_mean", "running_var", "weight", "bias"])
 def test_batch_norm_checks_every_length_before_changing_anything(wrong):
-    # Issue 18 item 3: a running_mean of the wrong length was changed in place, and then
+    # Once: a running_mean of the wrong length was changed in place, and then
     # NumPy's broadcast error came.
     arguments = {"running_mean": np.zeros(3), "running_var": np.ones(3),
                  "weight": Tensor(np.ones(3)), "bias": Tensor(np.zeros(3))}
@@ -191,7 +191,7 @@ def test_batch_norm_checks_every_length_before_changing_anything(wrong):
 
 
 def test_batch_norm_in_eval_mode_needs_the_running_stats():
-    # Issue 18 item 10: AttributeError: 'NoneType' object has no attribute 'reshape'.
+    # Once: AttributeError: 'NoneType' object has no attribute 'reshape'.
     for missing in ("running_mean", "running_var"):
         stats = {"running_mean": np.zeros(3), "running_var": np.ones(3), missing: None}
         with pytest.raises(ValueError, match=re.escape(
@@ -202,7 +202,7 @@ def test_batch_norm_in_eval_mode_needs_the_running_stats():
 
 
 def test_batch_norm_names_a_1d_input():
-    # Issue 18 item 10: a 1-d input gave IndexError: tuple index out of range.
+    # Once: a 1-d input gave IndexError: tuple index out of range.
     with pytest.raises(ValueError, match=re.escape(
             "batch_norm: expected an input of shape (N, C) or (N, C, H, W), features on axis "
             "1, got shape (4,); one sample of C features is x.reshape(1, C)")):
