@@ -54,3 +54,17 @@ def test_skip_messages_name_no_folder_of_this_machine():
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"pytest\.skip\(f\"[^\"]*\{[^}]*(DATA|ROOT|REPO|_dir|path)", line)]
     assert not formatted, f"skip messages that print a folder of this machine: {formatted}"
+
+
+OUTSIDE = re.compile(r"\bSPEC\b|\.\./shared\b")  # the team's contract and data, not the reader's
+
+
+def test_no_docstring_or_doc_points_outside_the_repository():
+    sources = [*(ROOT / "tinygrad_edu").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py"),
+               *(ROOT / "demos").glob("*.py")]
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in [*documents(), *sources]
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if OUTSIDE.search(line)]
+    assert not found, "references to files outside the repository:\n" + "\n".join(found)
+    assert OUTSIDE.search("following the dtype rules of the SPEC")
