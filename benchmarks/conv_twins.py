@@ -1,6 +1,6 @@
 """The books' convolution, three times: tinygrad_edu, written by hand in NumPy, and PyTorch.
 
-Two workloads from SPEC section 4b, float32, batch 100 of 28x28 single-channel images:
+Two workloads of docs/performance.md's table, float32, batch 100 of 28x28 single-channel images:
 - the layer: conv2d 1->30 5x5 + ReLU + 2x2 max pooling, forward and backward (the weights'
   gradients; the images are data);
 - the books' SimpleConvNet training step: conv 30x5x5, ReLU, pool 2, affine 4320->100, ReLU,
@@ -12,7 +12,7 @@ and every backward derived by hand (col2im is not needed: the images need no gra
 For the layer there is a second hand twin, `HandFastConvLayer`: the engine's own algorithm
 (im2col stored transposed, W @ col.T, pooling as two first-maximum passes) written out by
 hand, so that the ratio against it is what the graph and the ops cost. All of them start from
-the same weights and see the same batches; tests/test_conv_benchmarks.py checks that they
+the same weights and see the same batches; tests/programs/test_conv_benchmarks.py checks that they
 agree.
 """
 

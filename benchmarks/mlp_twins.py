@@ -1,7 +1,7 @@
 """The MLP training step, twice: with tinygrad_edu, and written by hand in NumPy.
 
 784 -> 1000 sigmoid -> 10, softmax cross-entropy, SGD, batch 100, float32: the network the
-performance target in SPEC section 4b names. Both twins start from the same weights and see
+performance target in docs/performance.md names. Both twins start from the same weights and see
 the same batches; `HandWrittenMLP` is what a student writes after chapter 5 of the book
 (forward and backward by hand, no graph), and the tests check that both compute the same
 loss and the same update.

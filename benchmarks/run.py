@@ -1,4 +1,4 @@
-"""Every performance figure of SPEC section 4b in one table: the figure, its target, the ratio.
+"""Every performance figure of docs/performance.md in one table: the figure, its target, the ratio.
 
 Each twin runs in this process beside the engine, rounds interleaved, the best round
 counted (benchmarks/timing.py). Figures vary with the machine; the ratios are what the
