@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import os
 import sys
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import conv_twins as twins  # noqa: E402
-from timing import Row, interleaved_best, print_table  # noqa: E402
+import timing  # noqa: E402
+from timing import Row, interleaved_best, print_table, ratio_row, step_peak  # noqa: E402
 
 TORCH_TARGET = 1.5  # both figures, against PyTorch
 HAND_TARGET = 1.2  # the layer, against the hand twin
@@ -36,12 +36,7 @@ def blas_threads() -> int:
 
 
 def load_torch():
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(blas_threads())
-    return torch
+    return timing.load_torch(blas_threads())
 
 
 def layer_times(rounds=10, torch=None):
@@ -75,44 +70,19 @@ def step_times(rounds=10, steps_per_round=4, torch=None):
     """Seconds per SimpleConvNet training step: {"hand": .., "engine": .., "torch": ..}."""
     weights = twins.initial_weights()
     images, labels = twins.make_data(batches=steps_per_round)
-    models = {"hand": (twins.HandSimpleConvNet(weights), images, labels),
-              "engine": (twins.EngineSimpleConvNet(weights), images, labels)}
+    candidates = {"hand": twins.HandSimpleConvNet(weights).steps(images, labels),
+                  "engine": twins.EngineSimpleConvNet(weights).steps(images, labels)}
     if torch is not None:
-        models["torch"] = (twins.TorchSimpleConvNet(weights), torch.from_numpy(images),
-                           torch.from_numpy(labels))
-
-    def run(model, xs, ts):
-        def steps():
-            for x, t in zip(xs, ts):
-                model.step(x, t)
-        return steps
-
-    candidates = {name: run(*entry) for name, entry in models.items()}
+        candidates["torch"] = twins.TorchSimpleConvNet(weights).steps(
+            torch.from_numpy(images), torch.from_numpy(labels))
     for steps in candidates.values():
         steps()  # warm up: optimizer state, first touches of every buffer
     best = interleaved_best(candidates, rounds=rounds)
     return {name: seconds / steps_per_round for name, seconds in best.items()}
 
 
-def step_peak(model_class) -> int:
-    """Peak bytes held during one step, above what the twin held before its first step."""
-    tracemalloc.start()
-    try:
-        model = model_class(twins.initial_weights())
-        images, labels = twins.make_data(batches=2)
-        before = tracemalloc.get_traced_memory()[0]
-        model.step(images[0], labels[0])  # optimizer state, leftover gradients
-        tracemalloc.reset_peak()
-        model.step(images[1], labels[1])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return peak - before
-
-
-def _ratio_row(figure, seconds, baseline, target):
-    ratio = seconds / baseline
-    return Row(figure, seconds * 1e3, "ms", f"<= {target}x", ratio=ratio, ok=ratio <= target)
+def _peak(model_class) -> int:
+    return step_peak(lambda: model_class(twins.initial_weights()), twins.make_data)
 
 
 def measure(rounds=10, steps_per_round=4) -> list[Row]:
@@ -125,12 +95,12 @@ def measure(rounds=10, steps_per_round=4) -> list[Row]:
                 layer["engine"] * 1e3, "ms", "", ratio=layer["engine"] / layer["hand"]),
             Row("conv layer: NumPy by hand, the engine's algorithm",
                 layer["hand, same algorithm"] * 1e3, "ms", "(baseline)"),
-            _ratio_row("conv layer: tinygrad_edu vs the same algorithm by hand",
+            ratio_row("conv layer: tinygrad_edu vs the same algorithm by hand",
                        layer["engine"], layer["hand, same algorithm"], HAND_TARGET)]
     if torch is not None:
         rows += [Row(f"conv layer: PyTorch CPU, {torch.get_num_threads()} thread(s)",
                      layer["torch"] * 1e3, "ms", "(baseline)"),
-                 _ratio_row("conv layer: tinygrad_edu vs PyTorch", layer["engine"],
+                 ratio_row("conv layer: tinygrad_edu vs PyTorch", layer["engine"],
                             layer["torch"], TORCH_TARGET)]
     rows.append(Row("SimpleConvNet Adam step, batch 100: NumPy by hand", step["hand"] * 1e3,
                     "ms", "(baseline)"))
@@ -139,10 +109,10 @@ def measure(rounds=10, steps_per_round=4) -> list[Row]:
     if torch is not None:
         rows += [Row("SimpleConvNet step: PyTorch CPU", step["torch"] * 1e3, "ms",
                      "(baseline)"),
-                 _ratio_row("SimpleConvNet step: tinygrad_edu vs PyTorch", step["engine"],
+                 ratio_row("SimpleConvNet step: tinygrad_edu vs PyTorch", step["engine"],
                             step["torch"], TORCH_TARGET)]
-    hand_peak = step_peak(twins.HandSimpleConvNet)
-    engine_peak = step_peak(twins.EngineSimpleConvNet)
+    hand_peak = _peak(twins.HandSimpleConvNet)
+    engine_peak = _peak(twins.EngineSimpleConvNet)
     ratio = engine_peak / hand_peak
     rows += [Row("SimpleConvNet step's peak memory: NumPy by hand", hand_peak / 2**20, "MB",
                  "(baseline)"),

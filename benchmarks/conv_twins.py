@@ -1,6 +1,6 @@
 """The books' convolution, three times: tinygrad_edu, written by hand in NumPy, and PyTorch.
 
-Two workloads from SPEC section 4b, float32, batch 100 of 28x28 single-channel images:
+Two workloads of docs/performance.md's table, float32, batch 100 of 28x28 single-channel images:
 - the layer: conv2d 1->30 5x5 + ReLU + 2x2 max pooling, forward and backward (the weights'
   gradients; the images are data);
 - the books' SimpleConvNet training step: conv 30x5x5, ReLU, pool 2, affine 4320->100, ReLU,
@@ -12,7 +12,7 @@ and every backward derived by hand (col2im is not needed: the images need no gra
 For the layer there is a second hand twin, `HandFastConvLayer`: the engine's own algorithm
 (im2col stored transposed, W @ col.T, pooling as two first-maximum passes) written out by
 hand, so that the ratio against it is what the graph and the ops cost. All of them start from
-the same weights and see the same batches; tests/test_conv_benchmarks.py checks that they
+the same weights and see the same batches; tests/programs/test_conv_benchmarks.py checks that they
 agree.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from timing import Twin
 
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor, nn, optim
@@ -146,7 +147,7 @@ class HandAdam:
             p -= (LR / (1.0 - beta1**t)) * m / (np.sqrt(v / (1.0 - beta2**t)) + EPS)
 
 
-class HandSimpleConvNet:
+class HandSimpleConvNet(Twin):
     """The books' SimpleConvNet, forward and backward by hand, trained with Adam."""
 
     def __init__(self, weights):
@@ -194,7 +195,7 @@ class EngineConvLayer:
         return out
 
 
-class EngineSimpleConvNet:
+class EngineSimpleConvNet(Twin):
     """The same network as a user of tinygrad_edu writes it."""
 
     def __init__(self, weights):
@@ -235,7 +236,7 @@ class TorchConvLayer:
         return out
 
 
-class TorchSimpleConvNet:
+class TorchSimpleConvNet(Twin):
     def __init__(self, weights):
         import torch
 

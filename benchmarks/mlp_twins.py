@@ -1,7 +1,7 @@
 """The MLP training step, twice: with tinygrad_edu, and written by hand in NumPy.
 
 784 -> 1000 sigmoid -> 10, softmax cross-entropy, SGD, batch 100, float32: the network the
-performance target in SPEC section 4b names. Both twins start from the same weights and see
+performance target in docs/performance.md names. Both twins start from the same weights and see
 the same batches; `HandWrittenMLP` is what a student writes after chapter 5 of the book
 (forward and backward by hand, no graph), and the tests check that both compute the same
 loss and the same update.
@@ -10,6 +10,7 @@ loss and the same update.
 from __future__ import annotations
 
 import numpy as np
+from timing import Twin
 
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn, optim
@@ -34,7 +35,7 @@ def initial_weights(seed=0):
     return w1, np.zeros(SIZES[1], np.float32), w2, np.zeros(SIZES[2], np.float32)
 
 
-class HandWrittenMLP:
+class HandWrittenMLP(Twin):
     """Forward and backward by hand, as in the books' chapter 5 (no graph, no autodiff)."""
 
     def __init__(self, weights):
@@ -70,7 +71,7 @@ class HandWrittenMLP:
         return self.w1, self.b1, self.w2, self.b2
 
 
-class EngineMLP:
+class EngineMLP(Twin):
     """The same network as a user of tinygrad_edu writes it."""
 
     def __init__(self, weights):

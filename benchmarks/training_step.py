@@ -18,10 +18,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mlp_twins import make_data, twins  # noqa: E402
-from timing import Row, interleaved_best, print_table  # noqa: E402
+from mlp_twins import EngineMLP, HandWrittenMLP, initial_weights, make_data, twins  # noqa: E402
+from timing import Row, interleaved_best, print_table, ratio_row, step_peak  # noqa: E402
 
-TIME_TARGET = 1.15
+TIME_TARGET = 1.05
 PEAK_TARGET = 1.3
 STEADY_STEPS = 2000
 
@@ -29,36 +29,11 @@ STEADY_STEPS = 2000
 def time_ratio(rounds=15, steps_per_round=8):
     hand, engine = twins()
     images, labels = make_data(batches=steps_per_round)
-
-    def run(model):
-        def steps():
-            for x, t in zip(images, labels):
-                model.step(x, t)
-        return steps
-
-    run(hand)(), run(engine)()  # warm up: first touches of every buffer
-    best = interleaved_best({"hand": run(hand), "engine": run(engine)}, rounds=rounds)
+    candidates = {"hand": hand.steps(images, labels), "engine": engine.steps(images, labels)}
+    for steps in candidates.values():
+        steps()  # warm up: first touches of every buffer
+    best = interleaved_best(candidates, rounds=rounds)
     return best["hand"] / steps_per_round, best["engine"] / steps_per_round
-
-
-def step_peak(which: int) -> int:
-    """Peak bytes held during one step, above what the twin held before its first step.
-
-    Everything is traced from before the twin is built, so memory a twin keeps from one step
-    to the next (the engine's .grad arrays until zero_grad) counts against it.
-    """
-    tracemalloc.start()
-    try:
-        model = twins()[which]
-        images, labels = make_data(batches=2)
-        before = tracemalloc.get_traced_memory()[0]  # weights, optimizer, data
-        model.step(images[0], labels[0])  # warm up: optimizer state, leftover gradients
-        tracemalloc.reset_peak()
-        model.step(images[1], labels[1])
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-    return peak - before
 
 
 def steady_memory(model, steps=STEADY_STEPS, early=200):
@@ -78,21 +53,20 @@ def steady_memory(model, steps=STEADY_STEPS, early=200):
 
 def measure(rounds=15, steady_steps=STEADY_STEPS) -> list[Row]:
     hand_time, engine_time = time_ratio(rounds)
-    hand_peak, engine_peak = step_peak(0), step_peak(1)
+    hand_peak = step_peak(lambda: HandWrittenMLP(initial_weights()), make_data)
+    engine_peak = step_peak(lambda: EngineMLP(initial_weights()), make_data)
     hand, engine = twins()
     hand_early, hand_late = steady_memory(hand, steady_steps)
     engine_early, engine_late = steady_memory(engine, steady_steps)
     growth_mb = (engine_late - engine_early) / 2**20
-    time_ratio_value = engine_time / hand_time
-    peak_ratio_value = engine_peak / hand_peak
+    peak_ratio = engine_peak / hand_peak
     return [
         Row("MLP step 784-1000-10, batch 100, float32: NumPy by hand", hand_time * 1e3, "ms",
             "(baseline)"),
-        Row("MLP step: tinygrad_edu", engine_time * 1e3, "ms", f"<= {TIME_TARGET}x",
-            ratio=time_ratio_value, ok=time_ratio_value <= TIME_TARGET),
+        ratio_row("MLP step: tinygrad_edu", engine_time, hand_time, TIME_TARGET),
         Row("one step's peak memory: NumPy by hand", hand_peak / 2**20, "MB", "(baseline)"),
         Row("one step's peak memory: tinygrad_edu", engine_peak / 2**20, "MB",
-            f"<= {PEAK_TARGET}x", ratio=peak_ratio_value, ok=peak_ratio_value <= PEAK_TARGET),
+            f"<= {PEAK_TARGET}x", ratio=peak_ratio, ok=peak_ratio <= PEAK_TARGET),
         Row(f"memory held, step 200 -> {steady_steps}: NumPy by hand",
             (hand_late - hand_early) / 2**20, "MB", "(baseline)"),
         Row(f"memory held, step 200 -> {steady_steps}: tinygrad_edu", growth_mb, "MB",

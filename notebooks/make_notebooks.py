@@ -6,7 +6,7 @@ A source is a Python file in the "percent" format that Jupytext, VS Code and Spy
 `# %%` starts a code cell, `# %% [markdown]` a markdown cell written as comments (each line's
 `# ` is taken off). Edit a source, run this file, and the .ipynb follows. Cell ids are fixed,
 so running it twice writes the same files. The notebooks are kept in git without outputs
-(tests/test_notebooks.py fails otherwise); running this also clears outputs that Jupyter
+(tests/programs/test_notebooks.py fails otherwise); running this also clears outputs that Jupyter
 saved into them.
 """
 

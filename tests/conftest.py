@@ -1,5 +1,6 @@
-"""Shared fixtures: a seeded generator, the default dtype switched for one test, and
-`check_op`, the one check every op's table line goes through (tests/test_ops.py)."""
+"""Shared fixtures and helpers: a seeded generator, the float64 default for one test
+(`float64_default`), `second_derivative` (the one second-order helper), and `check_op`, the one
+check every op's table line goes through (tests/core/test_ops.py)."""
 
 from pathlib import Path
 
@@ -46,16 +47,18 @@ def fashion_root():
 
 @pytest.fixture
 def float64_default():
-    """tg.set_default_dtype(np.float64) for one test, float32 again afterwards."""
+    """tg.set_default_dtype(np.float64) for one test (layers built inside get float64 weights,
+    for checks against central differences), the previous default again afterwards."""
     previous = tg.get_default_dtype()
     tg.set_default_dtype(np.float64)
     yield
     tg.set_default_dtype(previous)
 
 
-def recorded_gradient(fn):
+def second_derivative(fn):
     """x -> d(fn(x) . R)/dx with the backward pass recorded, so that gradcheck of it checks
-    the second derivative (R: fixed random weights)."""
+    the second derivative (R: fixed random weights). The one helper for second order: test
+    files import it (`from conftest import second_derivative`)."""
 
     def gradient_of_fn(*inputs):
         out = fn(*inputs)
@@ -68,33 +71,55 @@ def recorded_gradient(fn):
     return gradient_of_fn
 
 
-def check_op(fn, reference, *arrays, grads=True, second_order=True, dtype32=np.float32):
-    """Check one op on one set of inputs, from its table line.
+def check_op(fn, reference, *arrays, grads=True, second_order=True, dtype32=np.float32,
+             ints=None, mixed=None):
+    """Check one op on one set of inputs, from its table line (tests/core/test_ops.py).
 
     fn(*tensors) against reference(*arrays) (NumPy or a direct loop): same shape, same
-    values; on float32 inputs the result is `dtype32` (no drift) and agrees to float32
-    precision; then gradcheck in float64 of the gradient and of the second derivative.
-    Float arrays become tensors that require grad; other arrays (indices, masks) are data.
+    values; float64 inputs give float64; float32 inputs give `dtype32` (no drift) and agree to
+    float32 precision; then gradcheck in float64 of the gradient and of the second derivative.
+    `ints`: the dtype integer inputs give (the float inputs times 3, rounded), checked with their
+    values; `mixed`: the dtype when the first float input is float32 and the others float64,
+    whose gradients each keep their input's dtype. Float arrays become tensors that require
+    grad; other arrays (indices, masks) are data.
     """
     arrays = [np.asarray(a) for a in arrays]
+    floats = [i for i, a in enumerate(arrays) if a.dtype.kind == "f"]
 
-    def tensors(dtype):
-        return [Tensor(a.astype(dtype), requires_grad=True) if a.dtype.kind == "f" else Tensor(a)
-                for a in arrays]
+    def tensors(*dtypes):
+        dtypes = iter(dtypes * len(floats) if len(dtypes) == 1 else dtypes)
+        return [Tensor(a.astype(next(dtypes)), requires_grad=True) if i in floats else Tensor(a)
+                for i, a in enumerate(arrays)]
 
     expected = np.asarray(reference(*arrays))
     out = fn(*tensors(np.float64))
     assert isinstance(out, Tensor)
     assert out.shape == expected.shape, f"shape {out.shape}, NumPy gives {expected.shape}"
+    assert out.dtype == np.float64 or dtype32 != np.float32, f"float64 inputs gave {out.dtype}"
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-7, atol=1e-12)
     out32 = fn(*tensors(np.float32))
     assert out32.dtype == dtype32, f"float32 inputs gave {out32.dtype}"
     np.testing.assert_allclose(out32.numpy(), expected, rtol=2e-4, atol=1e-5)
+    if ints is not None:
+        integers = [np.rint(a * 3).astype(np.int64) if i in floats else a
+                    for i, a in enumerate(arrays)]
+        out_int = fn(*[Tensor(a) for a in integers])
+        assert out_int.dtype == ints, f"integer inputs gave {out_int.dtype}, not {ints}"
+        np.testing.assert_allclose(out_int.numpy(), reference(*integers), rtol=2e-4, atol=1e-5)
+    if mixed is not None:
+        inputs = tensors(np.float32, *[np.float64] * (len(floats) - 1))
+        out_mixed = fn(*inputs)
+        assert out_mixed.dtype == mixed, f"float32 with float64 gave {out_mixed.dtype}"
+        np.testing.assert_allclose(out_mixed.numpy(), expected, rtol=2e-4, atol=1e-5)
+        if grads:
+            (out_mixed * 1.0).sum().backward()
+            assert [x.grad.dtype for x in inputs if x.requires_grad] == \
+                [x.dtype for x in inputs if x.requires_grad]
     if grads:
         inputs = tensors(np.float64)
         assert tg.gradcheck(fn, inputs)
         if second_order:
-            assert tg.gradcheck(recorded_gradient(fn), inputs)
+            assert tg.gradcheck(second_derivative(fn), inputs)
     return out
 
 

@@ -13,7 +13,7 @@ This file is the public API and nothing else; docs/concepts.md explains how it w
 """
 
 from . import data, datasets, nn, optim, viz
-from .autograd import Function, detect_anomaly, enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import Function, grad
 from .functions import (
     abs,
     broadcast_to,
@@ -42,6 +42,7 @@ from .functions import (
     where,
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_gradient
+from .modes import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .ops import unbroadcast
 from .random import manual_seed
 from .tensor import Tensor, get_default_dtype, set_default_dtype

@@ -1,4 +1,4 @@
-"""The heart of the engine: `Function` (one recorded op), grad mode, and the backward pass.
+"""The heart of the engine: `Function` (one recorded op) and the backward pass.
 
 How a graph is recorded (see docs/concepts.md):
 
@@ -15,271 +15,11 @@ gradient of its output, and adds up the gradients that reach a tensor along seve
 
 from __future__ import annotations
 
-import functools
-import inspect
-import os
-import sys
-import threading
-import weakref
-
 import numpy as np
 
-# --------------------------------------------------------------------------------------------
-# Grad mode: a switch per thread, so that one thread's `no_grad()` never changes another's.
-
-
-class _GradMode(threading.local):
-    enabled = True  # every new thread starts with recording on
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """True when new ops are recorded for backward (the default)."""
-    return _grad_mode.enabled
-
-
-class _SetGradMode:
-    """Context manager and decorator that sets grad mode, restoring the old mode on exit.
-
-    As a decorator it works with or without parentheses: `@tg.no_grad()` or `@tg.no_grad`.
-    """
-
-    mode = True
-
-    def __new__(cls, function=None):
-        manager = super().__new__(cls)
-        return manager if function is None else manager(function)
-
-    def __enter__(self):
-        self._previous = _grad_mode.enabled
-        _grad_mode.enabled = self.mode
-        return self
-
-    def __exit__(self, *exc_info):
-        _grad_mode.enabled = self._previous
-        return False
-
-    def __call__(self, function):
-        mode = self.mode
-        if inspect.isgeneratorfunction(function):
-            return _generator_in_mode(function, mode)
-
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            previous = _grad_mode.enabled
-            _grad_mode.enabled = mode
-            try:
-                return function(*args, **kwargs)
-            finally:
-                _grad_mode.enabled = previous
-
-        return wrapper
-
-
-def _generator_in_mode(function, mode):
-    """A generator function whose body runs in `mode` at every resume, as in PyTorch.
-
-    Between two items the caller's own mode is back: `for batch in loader():` in a training
-    loop records as usual although the loader's body runs inside no_grad.
-    """
-
-    def resumed(step, *args):  # one resume of the generator, in `mode`
-        previous = _grad_mode.enabled
-        _grad_mode.enabled = mode
-        try:
-            return step(*args)
-        finally:
-            _grad_mode.enabled = previous
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        generator = function(*args, **kwargs)  # runs nothing of the body yet
-        try:
-            item = resumed(generator.send, None)
-            while True:
-                try:
-                    sent = yield item
-                except GeneratorExit:
-                    resumed(generator.close)
-                    raise
-                except BaseException as error:
-                    item = resumed(generator.throw, error)
-                else:
-                    item = resumed(generator.send, sent)
-        except StopIteration as stop:
-            return stop.value
-
-    return wrapper
-
-
-class no_grad(_SetGradMode):
-    """Record nothing inside: for evaluation and for updating parameters by hand.
-
-    >>> import tinygrad_edu as tg
-    >>> w = tg.Tensor([1.0, 2.0], requires_grad=True)
-    >>> with tg.no_grad():
-    ...     y = w * 2
-    >>> y.requires_grad
-    False
-    """
-
-    mode = False
-
-
-class enable_grad(_SetGradMode):
-    """Turn recording back on inside a `no_grad()` block (also a decorator)."""
-
-    mode = True
-
-
-# --------------------------------------------------------------------------------------------
-# Anomaly mode: find the op that made the first NaN or inf.
-
-_anomaly_enabled = False  # one boolean check per op when off (the usual case)
-
-
-class detect_anomaly:
-    """Stop at the first op whose forward or backward makes NaN or inf, naming the op and your
-    line that created it (that line is looked up only while this mode is on: it is slow).
-
-    >>> import numpy as np, tinygrad_edu as tg
-    >>> x = tg.Tensor([1.0, -1.0], requires_grad=True)
-    >>> with tg.detect_anomaly():
-    ...     y = x.log()
-    Traceback (most recent call last):
-    ...
-    RuntimeError: Log forward produced nan (its inputs were finite), in the op created at ...
-
-    The mode is for the whole process (all threads), like a debugger switch. Inside it,
-    NumPy's own "invalid value" warnings are silenced: the error names the op instead.
-    """
-
-    def __enter__(self):
-        global _anomaly_enabled
-        self._previous = _anomaly_enabled
-        _anomaly_enabled = True
-        self._numpy_errors = np.errstate(all="ignore")  # our error says more than its warning
-        self._numpy_errors.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        global _anomaly_enabled
-        _anomaly_enabled = self._previous
-        self._numpy_errors.__exit__(*exc_info)
-        return False
-
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-
-
-def _user_line() -> str:
-    """'file:line: code' of the innermost frame outside this package: the user's line."""
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    if frame is None:
-        return "an unknown line"
-    import linecache
-
-    code = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-    return f"{frame.f_code.co_filename}:{frame.f_lineno}: {code}"
-
-
-def _non_finite(array) -> str | None:
-    """'nan' or 'inf' when a float array holds such values, else None."""
-    if array.dtype.kind != "f" or np.isfinite(array).all():
-        return None
-    return "nan" if np.isnan(array).any() else "inf"
-
-
-def _check_forward(ctx, arrays, y, created_at):
-    bad = _non_finite(y)
-    if bad is None:
-        return
-    finite = all(_non_finite(np.asarray(a)) is None for a in arrays)
-    inputs = "were finite" if finite else "already held nan or inf"
-    raise RuntimeError(
-        f"{type(ctx).__name__} forward produced {bad} (its inputs {inputs}), in the op created "
-        f"at {created_at or _user_line()} (tg.detect_anomaly is on)"
-    )
-
-
-def _check_backward(ctx, input_grads):
-    for i, g in enumerate(input_grads):
-        if g is None:
-            continue
-        bad = _non_finite(np.asarray(g.data if isinstance(g, _tensor_module.Tensor) else g))
-        if bad is not None:
-            raise RuntimeError(
-                f"{type(ctx).__name__} backward produced {bad} in the gradient of input {i}, "
-                f"in the op created at {getattr(ctx, 'created_at', 'an unknown line')} "
-                f"(tg.detect_anomaly is on)"
-            )
-
-
-# --------------------------------------------------------------------------------------------
-# In-place changes: the version counter (as PyTorch's) that keeps saved arrays honest.
-#
-# An op saves arrays for backward (`save_for_backward`); changing one of them in place before
-# backward would silently give wrong gradients. A change through the Tensor API (`t -= ...`,
-# `t[i] = ...`, an optimizer step) calls `mark_changed_in_place`, which stamps the memory
-# with a clock that counts all such changes; an op records the clock when it runs, and its
-# backward stops if a saved array's memory was stamped later. The stamp belongs to the
-# memory (the array's base), so views and detached tensors share it, as PyTorch's views share
-# one counter. Writing into `t.data` directly bypasses the check (it is NumPy, as PyTorch's
-# `.data` is the way around its counter).
-
-_clock = 0  # how many in-place changes there have been, ever
-_changed_at = {}  # id(memory) -> _clock at its last in-place change
-
-
-def _memory(array):
-    """The array that owns `array`'s memory (itself, or the base of a view)."""
-    base = array.base
-    return array if base is None else base
-
-
-def mark_changed_in_place(array) -> None:
-    """Record that `array` (a tensor's data) was just changed in place."""
-    global _clock
-    _clock += 1
-    memory = array if array.base is None else array.base  # (_memory, inlined: every step)
-    key = id(memory)
-    if key not in _changed_at:
-        try:  # forget the stamp when the memory dies, so that the table stays small
-            weakref.finalize(memory, _changed_at.pop, key, None)
-        except TypeError:  # memory without weak references (bytes): keep the stamp
-            pass
-    _changed_at[key] = _clock
-
-
-def _check_saved_versions(ctx, node):
-    """Raise if an array `ctx` saved was changed in place after `ctx` ran (see above)."""
-    for array in ctx.saved:
-        if not isinstance(array, np.ndarray):
-            continue
-        memory = _memory(array)
-        if _changed_at.get(id(memory), -1) <= ctx.saved_at:
-            continue
-        what = "an array"
-        for i, t in enumerate(ctx.inputs):
-            if _memory(t.data) is memory:
-                named = f"'{t.name}', " if t.name else ""
-                what = f"input {i} ({named}shape {t.data.shape})"
-                break
-        else:
-            if _memory(node.data) is memory:
-                what = f"its output (shape {node.data.shape})"
-        raise RuntimeError(
-            f"{type(ctx).__name__} saved {what} for backward, but it was changed in place "
-            f"(`-=`, `t[i] = ...` or an optimizer step inside no_grad) since the forward pass: "
-            f"backward would use the new values and give wrong gradients. Change it after "
-            f"backward() (the usual order: forward, backward, step), or compute the forward "
-            f"pass again after the change"
-        )
-
+from . import versions
+from .modes import anomaly, check_backward, check_forward, grad_mode, user_line
+from .versions import check_saved_versions
 
 # --------------------------------------------------------------------------------------------
 # Function: the base class of every op, built-in or written by a user.
@@ -362,7 +102,7 @@ class Function:
             arrays.append(x.data)
             needs.append(x._requires_grad)
         ctx = cls(**options) if options else cls()
-        record = _grad_mode.enabled and True in needs
+        record = grad_mode.enabled and True in needs
         if record and len(arrays) > 1 and _shares_an_array(inputs, arrays):
             arrays = ctx.forward_arrays = _own_objects(inputs, arrays)
         ctx.needs_input_grad = needs
@@ -373,22 +113,34 @@ class Function:
             raise _reworded(error, ctx.explain_error(arrays, error)) from None
         if type(y) is not np.ndarray:  # NumPy gives a scalar (np.float64) for 0-d arithmetic
             y = ctx._as_output_array(y) if ctx.saved else np.asarray(y)
-        if _anomaly_enabled:  # debugging only: off, this is the one check it costs
-            ctx.created_at = _user_line()
-            _check_forward(ctx, arrays, y, ctx.created_at)
+        if anomaly.enabled:  # debugging only: off, this is the one check it costs
+            ctx.created_at = user_line()
+            check_forward(ctx, arrays, y, ctx.created_at)
         out = Tensor.__new__(Tensor)
         out.data = y
         out._grad = None
         out.name = None
         if record:
             ctx.inputs = inputs
-            ctx.saved_at = _clock  # the version check: saved arrays must not change after this
+            ctx.saved_at = versions.clock  # saved arrays must not change after this (versions.py)
             out._requires_grad = True
             out._ctx = ctx
         else:
             out._requires_grad = False
             out._ctx = None
         return out
+
+    @classmethod
+    def in_backward(cls, value, **options):
+        """This op, used inside another op's backward: on an array (the usual backward pass)
+        its forward alone, on a Tensor (`create_graph=True`) recorded by `apply`.
+
+        An op whose backward is another op (indexing's is ScatterAdd, im2col's is col2im)
+        calls it this way, so that its backward is written once for both passes.
+        """
+        if isinstance(value, (np.ndarray, np.generic)):  # (0-d arithmetic gives NumPy scalars)
+            return cls(**options).forward(value)
+        return cls.apply(value, **options)
 
     def _as_output_array(self, y):
         # A Tensor always holds an ndarray. Keep `saved` pointing at the array the output
@@ -500,8 +252,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
         grads[key] = grad if key not in grads else grads[key] + grad
     captured = {}
     stand_ins = None if retain_graph else {}  # see _release_inputs
-    previous_mode = _grad_mode.enabled
-    _grad_mode.enabled = create_graph  # record the backward pass only when asked to
+    previous_mode = grad_mode.enabled
+    grad_mode.enabled = create_graph  # record the backward pass only when asked to
     try:
         for node in reversed(order):
             key = id(node)
@@ -522,8 +274,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 _store_grad(node, grad if create_graph else grad.copy(), create_graph)
             if ctx.saved is None:
                 raise RuntimeError(_BACKWARD_TWICE.format(op=type(ctx).__name__))
-            if ctx.saved_at != _clock:  # some array changed in place since: were ours?
-                _check_saved_versions(ctx, node)
+            if ctx.saved_at != versions.clock:  # some array changed in place since: were ours?
+                check_saved_versions(ctx, node)
             if create_graph:
                 input_grads = _backward_recorded(ctx, node, grad, Tensor)
             else:
@@ -540,8 +292,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 )
             if on_step is not None:
                 on_step(ctx, node, grad, input_grads)
-            if _anomaly_enabled:
-                _check_backward(ctx, input_grads)
+            if anomaly.enabled:
+                check_backward(ctx, input_grads)
             handed = None  # ids of the gradients given to earlier inputs, from the third on
             for i, parent in enumerate(inputs):
                 parent_grad = input_grads[i]
@@ -574,7 +326,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 ctx.saved = None  # frees the saved arrays and marks the op as used
                 _release_inputs(ctx, stand_ins)
     finally:
-        _grad_mode.enabled = previous_mode
+        grad_mode.enabled = previous_mode
     return captured
 
 
@@ -683,7 +435,7 @@ def _store_grad(leaf, grad, create_graph):
     leaf._grad = _tensor_module._wrap(grad) if type(grad) is np.ndarray else Tensor(grad)
 
 
-def _root_grad(root, grad, create_graph):
+def root_gradient(root, grad, create_graph):
     """The gradient that starts the pass: ones for a scalar, else the user's `grad`."""
     Tensor = _tensor_module.Tensor
     if not root._requires_grad:
@@ -716,7 +468,7 @@ def _root_grad(root, grad, create_graph):
 
 def backward(root, grad=None, retain_graph=False, create_graph=False):
     """`root.backward(...)`: add d root / d leaf into every leaf's `.grad`."""
-    start = _root_grad(root, grad, create_graph)
+    start = root_gradient(root, grad, create_graph)
     run_backward([root], [start], retain_graph or create_graph, create_graph)
 
 
@@ -746,7 +498,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"tg.grad: input {i} does not require grad")
     if retain_graph is None:
         retain_graph = create_graph
-    starts = [_root_grad(out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
+    starts = [root_gradient(out, g, create_graph) for out, g in zip(outputs, grad_outputs)]
     captured = run_backward(list(outputs), starts, retain_graph, create_graph,
                             wanted={id(x) for x in inputs})
     results = []

@@ -87,8 +87,8 @@ NUM_CLASSES = 10
 # SHA-256 of the *decompressed* IDX bytes. Mirrors re-compress the files (other gzip headers,
 # other MD5s of the .gz) but the contents never change, so this is what identifies a good file.
 # Computed once with hashlib.sha256(gzip.decompress(path.read_bytes())).hexdigest() on the files
-# in ../shared/data/mnist (byte-identical to the published originals) and
-# ../shared/data/fashion-mnist (Debian's dataset-fashion-mnist package).
+# in data/mnist (byte-identical to the published originals) and on Fashion-MNIST's (Debian's
+# dataset-fashion-mnist package).
 IDX_SHA256 = {
     "mnist": {
         TRAIN_IMAGES: "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",

@@ -46,6 +46,7 @@ def cos(x):
 
 
 def sigmoid(x):
+    """1 / (1 + e^-x); its gradient is y (1 - y)."""
     return _tensor(x).sigmoid()
 
 
@@ -54,14 +55,17 @@ def tanh(x):
 
 
 def relu(x):
+    """max(x, 0); its gradient is 1 where x > 0 and 0 elsewhere, at x = 0 included."""
     return _tensor(x).relu()
 
 
 def softmax(x, axis=-1):
+    """e^x / sum(e^x) along `axis`, computed after subtracting the max (no overflow)."""
     return _tensor(x).softmax(axis=axis)
 
 
 def log_softmax(x, axis=-1):
+    """log(softmax(x)) by log-sum-exp: finite even where softmax rounds to 0."""
     return _tensor(x).log_softmax(axis=axis)
 
 
@@ -85,20 +89,23 @@ def min(x, axis=None, keepdims=False):  # noqa: A001
     return _tensor(x).min(axis=axis, keepdims=keepdims)
 
 
-def _tensor_first(a, b) -> bool:
-    # A number (tg.maximum(0.0, x)) must meet the tensor's method, which gives it the tensor's
-    # dtype, as in `x * 2.0`
-    return isinstance(b, Tensor) and not isinstance(a, Tensor)
+# maximum, minimum and where take a number on either side; NumPy's protocol (interop.py)
+# hands it to the Tensor's method, which gives it the tensor's dtype, as in `x * 2.0`: these
+# three are np.maximum, np.minimum and np.where once one argument is a Tensor.
+
+
+def _with_a_tensor(a, b):
+    return a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)
 
 
 def maximum(a, b):
     """The larger of a and b, elementwise (np.maximum); on a tie each gets half the gradient."""
-    return b.maximum(a) if _tensor_first(a, b) else _tensor(a).maximum(b)
+    return np.maximum(_with_a_tensor(a, b), b)
 
 
 def minimum(a, b):
     """The smaller of a and b, elementwise (np.minimum); on a tie each gets half the gradient."""
-    return b.minimum(a) if _tensor_first(a, b) else _tensor(a).minimum(b)
+    return np.minimum(_with_a_tensor(a, b), b)
 
 
 def clip(x, lo=None, hi=None):
@@ -129,6 +136,4 @@ def stack(tensors, axis=0):
 
 def where(condition, a, b):
     """Elements of `a` where `condition` holds, else of `b`; each side gets its gradient."""
-    if _tensor_first(a, b):  # where(c, 0.0, x) is x.where(not c, 0.0)
-        return b.where(~np.asarray(condition, dtype=bool), a)
-    return _tensor(a).where(condition, b)
+    return np.where(condition, _with_a_tensor(a, b), b)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import autograd
+from . import autograd, modes
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 
 
@@ -40,7 +40,7 @@ def numerical_gradient(f, x, eps=1e-4):
             f"write np.array([-3.0, 4.0]) rather than np.array([-3, 4])"
         )
     grad = np.zeros_like(array)
-    with autograd.no_grad():
+    with modes.no_grad():
         for index in np.ndindex(array.shape):
             original = array[index]
             array[index] = original + eps

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import mark_changed_in_place, no_grad
+from .modes import no_grad
 from .tensor import Tensor
+from .versions import mark_changed_in_place
 
 
 def _check(name: str, ok: bool, message: str) -> None:

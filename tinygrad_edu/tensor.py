@@ -10,8 +10,9 @@
 (3, 4)
 
 Every operator and method here picks the operands' dtypes (the rules below, in one place)
-and calls an op from ops.py; the maths lives there, next to its derivative. The Tensor method
-is the one road into each op: `tg.exp`, `F.relu`, the nn layers and `np.exp(t)` call it.
+and calls an op from the catalogue, tinygrad_edu/ops/; the maths lives there, next to its
+derivative. The Tensor method is the one road into each op: `tg.exp`, `F.relu`, the nn layers
+and `np.exp(t)` call it.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import warnings
 
 import numpy as np
 
-from . import autograd, interop
+from . import autograd, conv, interop, modes, versions
 from . import ops as _ops
 from .random import generator
 
@@ -43,7 +44,8 @@ def get_default_dtype() -> np.dtype:
 
 
 def as_array(data, dtype=None) -> np.ndarray:
-    """The ndarray a Tensor will hold, following the dtype rules of the SPEC.
+    """The ndarray a Tensor will hold, following the dtype rules (docs/api.md, "Creating a
+    tensor, and dtypes").
 
     NumPy arrays and scalars keep their dtype; Python floats (and lists of them) get the
     default float dtype; Python ints stay integers (int64); other data is a TypeError.
@@ -345,7 +347,7 @@ class Tensor:
     # requires grad) is an error, since its old values may be needed by backward; any other
     # tensor gets a new result, as for Python numbers (the graph keeps the old one).
     def _in_place(self, other, ufunc, symbol):
-        if autograd._grad_mode.enabled:
+        if modes.grad_mode.enabled:
             if self._requires_grad and self._ctx is None:
                 name = self.name if self.name and self.name.isidentifier() else "W"
                 raise RuntimeError(
@@ -361,7 +363,7 @@ class Tensor:
             return NotImplemented  # Python then falls back to the ordinary operator
         _, b = _operands(self, other)
         ufunc(self.data, b.data, out=self.data, casting="same_kind")
-        autograd.mark_changed_in_place(self.data)  # graphs that saved these values now refuse
+        versions.mark_changed_in_place(self.data)  # graphs that saved these values now refuse
         return self
 
     def _described(self) -> str:
@@ -419,7 +421,7 @@ class Tensor:
     def __setitem__(self, index, value):
         # Not recorded (no differentiable assignment): while recording, assigning into a tensor
         # of the graph, or a value that requires grad, is an error rather than a lost gradient.
-        if autograd.is_grad_enabled():
+        if modes.is_grad_enabled():
             if self._requires_grad:
                 raise RuntimeError(
                     f"item assignment on a tensor that requires grad ({self._described()}) "
@@ -436,7 +438,7 @@ class Tensor:
                     "what you mean"
                 )
         self.data[_plain_index(index)] = value.data if isinstance(value, Tensor) else value
-        autograd.mark_changed_in_place(self.data)
+        versions.mark_changed_in_place(self.data)
 
     # ---- ops as methods --------------------------------------------------------------------
 
@@ -545,9 +547,53 @@ class Tensor:
         return self if self.data.shape == shape else _ops.BroadcastTo.apply(self, shape=shape)
 
     def binary_cross_entropy(self, target) -> Tensor:
-        """-mean(t log p + (1 - t) log(1 - p)) of probabilities self (F.binary_cross_entropy
-        checks the inputs first)."""
+        """-mean(t log p + (1 - t) log(1 - p)) of probabilities self against `target`, each
+        log clamped at -100 (F.binary_cross_entropy is this method).
+
+        The target follows the losses' rule (`loss_target`): data takes self's dtype. Values of
+        self outside [0, 1] are a ValueError.
+        """
+        target = loss_target("binary_cross_entropy", self, target)
+        values = self.data
+        if values.size and not (values.min() >= 0.0 and values.max() <= 1.0):
+            raise ValueError(
+                f"binary_cross_entropy: predictions must be probabilities in [0, 1], got values "
+                f"from {values.min()} to {values.max()}; apply .sigmoid() to the network's "
+                f"output first"
+            )
         return _ops.BinaryCrossEntropy.apply(self, target)
+
+    # ---- windows: convolution and pooling (NCHW; the geometry is conv.py's) ------------------
+
+    def im2col(self, kernel_size, stride=1, padding=0, fill=0, layout="rows",
+               ones_row=False) -> Tensor:
+        """Every kernel-sized window of self (N, C, H, W) as one row, (N*OH*OW, C*KH*KW) (the
+        books' im2col; F.im2col). layout="columns" stores the transpose, one column per window;
+        ones_row=True adds a last row of ones to it (the input a bias multiplies); `fill` is
+        the padding's value. The gradient is col2im."""
+        kernel, stride, padding, _ = conv.geometry("im2col", self.data.shape, kernel_size,
+                                                   stride, padding)
+        return _ops.Im2Col.apply(self, kernel=kernel, stride=stride, padding=padding, fill=fill,
+                                 layout=layout, ones_row=ones_row)
+
+    def col2im(self, input_shape, kernel_size, stride=1, padding=0, layout="rows") -> Tensor:
+        """The adjoint of im2col: each window (row, or column with layout="columns") added
+        back into its place in an array of `input_shape` (N, C, H, W)."""
+        kernel, stride, padding, _ = conv.geometry("col2im", tuple(input_shape), kernel_size,
+                                                   stride, padding)
+        return _ops.Col2Im.apply(self, input_shape=tuple(input_shape), kernel=kernel,
+                                 stride=stride, padding=padding, layout=layout)
+
+    def first_max(self, axis, real=None) -> Tensor:
+        """The max along one axis, whose gradient goes to the first maximum only (max pooling's
+        rule, as the books' argmax; x.max() shares it between ties instead). `real`: a bool
+        array, False where a position along the axis is padding (never the max)."""
+        return _ops.FirstMax.apply(self, axis=axis % self.data.ndim, real=real)
+
+    def mean_along(self, axis) -> Tensor:
+        """The mean along one axis, as a sum of the axis' views (average pooling; faster than
+        x.mean(axis) on a short axis). Integers give the default float."""
+        return _ops.MeanAlong.apply(_floating(self), axis=axis % self.data.ndim)
 
     def reshape(self, *shape) -> Tensor:
         return _ops.Reshape.apply(self, shape=_shape(shape))
@@ -710,6 +756,28 @@ def _replaced_parameter(t: Tensor):
             and parameter.shape == t.shape):
         return parameter
     return None
+
+
+def loss_target(where: str, prediction: Tensor, target) -> Tensor:
+    """The target of a loss, by the losses' one dtype rule, checked against the prediction.
+
+    A target that is data (an array, a list, a Tensor that does not require grad) takes the
+    prediction's dtype, so that int64 labels or float64 one-hot rows (np.eye) never turn a
+    float32 loss into float64; a target that requires grad keeps its own. Both must have one
+    shape: broadcasting (N, 1) against (N,) would compare every prediction with every target.
+    """
+    if isinstance(target, Tensor):
+        if target.data.dtype != prediction.data.dtype and not target._requires_grad:
+            target = _wrap(target.data.astype(prediction.data.dtype))
+    else:
+        target = Tensor(np.asarray(target).astype(prediction.data.dtype, copy=False))
+    if prediction.shape != target.shape:
+        raise ValueError(
+            f"{where}: the prediction has shape {prediction.shape} but the target has shape "
+            f"{target.shape}; they must be equal (broadcasting them, e.g. (N, 1) against "
+            f"(N,), would compare every prediction with every target). Reshape one of them."
+        )
+    return target
 
 
 def _floating(t: Tensor) -> Tensor:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import grad, no_grad
+from ..autograd import grad
+from ..modes import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..modes import no_grad
 from ..nn import functional as F
 from .recording import Layer
 

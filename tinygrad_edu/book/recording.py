@@ -27,7 +27,8 @@ import weakref
 
 import numpy as np
 
-from ..autograd import Function, grad, is_grad_enabled
+from ..autograd import Function, grad
+from ..modes import is_grad_enabled
 from ..tensor import Tensor
 
 # id(array) -> the Tensor a bridge layer returned that array from (dies with the Tensor)

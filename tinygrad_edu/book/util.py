@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import conv
-from ..autograd import no_grad
+from ..modes import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
 
@@ -59,9 +58,7 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
 def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     """The reverse of im2col: each row added back into its window of an (N, C, H, W) array
     (overlapping windows add up; im2col's backward)."""
-    kernel, stride, padding, _ = conv.geometry("col2im", tuple(input_shape),
-                                               (filter_h, filter_w), stride, pad)
     with no_grad():
-        image = conv.col2im(Tensor(np.asarray(col, dtype=np.float64)), tuple(input_shape),
-                            kernel, stride, padding)
+        image = Tensor(np.asarray(col, dtype=np.float64)).col2im(
+            tuple(input_shape), (filter_h, filter_w), stride, pad)
     return image.data

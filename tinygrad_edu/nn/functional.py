@@ -20,35 +20,20 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv
-from ..autograd import no_grad
+from ..functions import log_softmax, relu, sigmoid, softmax, tanh
+from ..modes import no_grad
 from ..random import generator
-from ..tensor import Tensor, get_default_dtype
+from ..tensor import Tensor, loss_target
+
+__all__ = [  # the activations are tg's own (functions.py): F.relu is tg.relu
+    "avg_pool2d", "batch_norm", "binary_cross_entropy", "conv2d", "cross_entropy", "dropout",
+    "im2col", "linear", "log_softmax", "max_pool2d", "mse_loss", "relu", "sigmoid", "softmax",
+    "tanh",
+]
 
 
 def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
-
-
-def _target_like(target, prediction: Tensor) -> Tensor:
-    """The target as a Tensor of the prediction's dtype (integer 0/1 labels included).
-
-    A target that requires grad keeps its own dtype; any other is data and is cast, so that
-    int64 labels or float64 targets never turn a float32 loss into float64.
-    """
-    if isinstance(target, Tensor):
-        if target.dtype == prediction.dtype or target.requires_grad:
-            return target
-        target = target.data
-    return Tensor(np.asarray(target).astype(prediction.dtype, copy=False))
-
-
-def _same_shape(name, prediction, target):
-    if prediction.shape != target.shape:
-        raise ValueError(
-            f"{name}: the prediction has shape {prediction.shape} but the target has shape "
-            f"{target.shape}; they must be equal (broadcasting them, e.g. (N, 1) against "
-            f"(N,), would compare every prediction with every target). Reshape one of them."
-        )
 
 
 # ---- layers as functions ----------------------------------------------------------------------
@@ -64,30 +49,6 @@ def linear(x, weight, bias=None) -> Tensor:
     """
     y = _tensor(x) @ weight
     return y if bias is None else y + bias
-
-
-def sigmoid(x) -> Tensor:
-    """1 / (1 + e^-x); its gradient is y (1 - y)."""
-    return _tensor(x).sigmoid()
-
-
-def relu(x) -> Tensor:
-    """max(x, 0); its gradient is 1 where x > 0 and 0 elsewhere, at x = 0 included."""
-    return _tensor(x).relu()
-
-
-def tanh(x) -> Tensor:
-    return _tensor(x).tanh()
-
-
-def softmax(x, axis=-1) -> Tensor:
-    """e^x / sum(e^x) along `axis`, computed after subtracting the max (no overflow)."""
-    return _tensor(x).softmax(axis=axis)
-
-
-def log_softmax(x, axis=-1) -> Tensor:
-    """log(softmax(x)) by log-sum-exp: finite even where softmax rounds to 0."""
-    return _tensor(x).log_softmax(axis=axis)
 
 
 def dropout(x, p=0.5, training=True) -> Tensor:
@@ -214,7 +175,8 @@ def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
             )
 
 
-# ---- convolution and pooling (NCHW; the pieces are in tinygrad_edu/conv.py) -------------------
+# ---- convolution and pooling (NCHW; the geometry is tinygrad_edu/conv.py's, the ops are
+# ops/window.py's, reached through the Tensor methods im2col, first_max and mean_along) ----
 
 
 def im2col(x, kernel_size, stride=1, padding=0) -> Tensor:
@@ -233,9 +195,7 @@ def im2col(x, kernel_size, stride=1, padding=0) -> Tensor:
            [3., 4., 6., 7.],
            [4., 5., 7., 8.]])
     """
-    x = _tensor(x)
-    kernel, stride, padding, _ = conv.geometry("im2col", x.shape, kernel_size, stride, padding)
-    return conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding)
+    return _tensor(x).im2col(kernel_size, stride, padding)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
@@ -282,8 +242,7 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
     # two axes swapped: a transpose that moves nothing. The bias is one more weight per
     # filter, on a last row of ones in col.T: the same sum, with no extra pass over the output.
     with_bias = bias is not None
-    col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding,
-                              layout="columns", ones_row=with_bias)
+    col_t = x.im2col(kernel, stride, padding, layout="columns", ones_row=with_bias)
     w = weight.reshape(out_channels, -1)
     if with_bias:
         w = Tensor.concatenate([w, _tensor(bias).reshape(out_channels, 1)], axis=1)
@@ -315,8 +274,7 @@ def _blocks(x, kernel, stride, padding, out):
 
 def _window_columns(x, kernel, stride, padding, fill):
     """Each channel's windows as columns: (C, KH*KW, N*OH*OW) (im2col's "columns" layout)."""
-    col_t = conv.Im2Col.apply(x, kernel=kernel, stride=stride, padding=padding, fill=fill,
-                              layout="columns")
+    col_t = x.im2col(kernel, stride, padding, fill=fill, layout="columns")
     return col_t.reshape(x.shape[1], kernel[0] * kernel[1], -1)
 
 
@@ -348,11 +306,10 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     kernel, stride, padding, out = _pool_geometry("max_pool2d", x, kernel_size, stride, padding)
     blocks = _blocks(x, kernel, stride, padding, out)
     if blocks is not None:  # windows side by side: the max of each window row, then of those
-        row_max = conv.FirstMax.apply(blocks, axis=5)  # (N, C, OH, KH, OW)
-        return conv.FirstMax.apply(row_max, axis=3)
+        return blocks.first_max(axis=5).first_max(axis=3)  # (N, C, OH, KH, OW), (N, C, OH, OW)
     columns = _window_columns(x, kernel, stride, padding, fill=0)  # the fill is never read:
     real = _real_positions(x.shape, kernel, stride, padding)    # FirstMax skips the padding
-    return _as_image(conv.FirstMax.apply(columns, axis=1, real=real), x.shape[0], out)
+    return _as_image(columns.first_max(axis=1, real=real), x.shape[0], out)
 
 
 def _real_positions(shape, kernel, stride, padding):
@@ -375,15 +332,13 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     >>> avg_pool2d(Tensor(np.arange(8.0).reshape(1, 1, 2, 4)), 2).numpy()
     array([[[[2.5, 4.5]]]])
     """
-    x = _tensor(x)
-    if x.dtype.kind != "f":  # a mean is a fraction: the default float, as for x.mean()
-        x = x.astype(get_default_dtype())
+    x = _tensor(x)  # (integers give the default float: a mean is a fraction, as x.mean())
     kernel, stride, padding, out = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
     blocks = _blocks(x, kernel, stride, padding, out)
     if blocks is not None:  # windows side by side: the mean of each window row, then of those
-        return conv.MeanAlong.apply(conv.MeanAlong.apply(blocks, axis=5), axis=3)
-    columns = _window_columns(x, kernel, stride, padding, fill=0.0)
-    return _as_image(conv.MeanAlong.apply(columns, axis=1), x.shape[0], out)
+        return blocks.mean_along(axis=5).mean_along(axis=3)
+    columns = _window_columns(x, kernel, stride, padding, fill=0)
+    return _as_image(columns.mean_along(axis=1), x.shape[0], out)
 
 
 # ---- losses -----------------------------------------------------------------------------------
@@ -400,8 +355,7 @@ def mse_loss(y, t) -> Tensor:
     2.0
     """
     y = _tensor(y)
-    t = _target_like(t, y)
-    _same_shape("mse_loss", y, t)
+    t = loss_target("mse_loss", y, t)
     difference = y - t
     return (difference * difference).mean()
 
@@ -417,17 +371,7 @@ def binary_cross_entropy(p, t) -> Tensor:
     >>> round(binary_cross_entropy(p, np.array([1, 0])).item(), 4)
     0.1643
     """
-    p = _tensor(p)
-    t = _target_like(t, p)
-    _same_shape("binary_cross_entropy", p, t)
-    values = p.data
-    if values.size and not (values.min() >= 0.0 and values.max() <= 1.0):
-        raise ValueError(
-            f"binary_cross_entropy: predictions must be probabilities in [0, 1], got values "
-            f"from {values.min()} to {values.max()}; apply .sigmoid() to the network's output "
-            f"first"
-        )
-    return p.binary_cross_entropy(t)
+    return _tensor(p).binary_cross_entropy(t)
 
 
 def cross_entropy(logits, target) -> Tensor:
@@ -481,7 +425,7 @@ def cross_entropy(logits, target) -> Tensor:
         # give 0 * -inf = NaN
         return -logits.log_softmax(axis=1)[np.arange(n), labels].sum() / n
     if labels.shape == (n, classes):
-        target = _target_like(target, logits)
+        target = loss_target("cross_entropy", logits, target)
     else:
         raise ValueError(
             f"cross_entropy: the target has shape {labels.shape}, but logits of shape "

@@ -58,8 +58,7 @@ class Linear(Module):
         self.bias = Parameter(np.zeros(out_features, dtype)) if bias else None
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
+        x = _input(self, x)
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(
                 f"{self!r}: input of shape {x.shape} does not fit the weight of shape "
@@ -199,8 +198,7 @@ class Conv2d(Module):
         self.bias = Parameter(np.zeros(out_channels, dtype)) if bias else None
 
     def forward(self, x):
-        if not isinstance(x, Tensor):
-            x = Tensor(x)
+        x = _input(self, x)
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise ValueError(
                 f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), got "
@@ -217,6 +215,20 @@ class Conv2d(Module):
         if self.padding != (0, 0):
             text += f", padding={self.padding}"
         return text if self.bias is not None else text + ", bias=False"
+
+
+def _input(layer, x) -> Tensor:
+    """The input of a layer with weights, as a Tensor in the weights' dtype.
+
+    A float64 batch (what np.random.randn and np.eye make) through float32 weights is computed
+    in float32: the input is cast first (a recorded cast when it requires grad, so its own
+    gradient comes back in its dtype), never the whole layer promoted to float64 with every
+    weight's gradient cast back. Integer and bool inputs (uint8 images) likewise.
+    """
+    if not isinstance(x, Tensor):
+        x = Tensor(x)
+    dtype = layer.weight.dtype
+    return x if x.dtype == dtype else x.astype(dtype)
 
 
 def _window(layer, kernel_size, stride, padding):

@@ -31,9 +31,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..autograd import mark_changed_in_place
 from ..files import AtomicWriter
 from ..tensor import Tensor
+from ..versions import mark_changed_in_place
 
 
 class Parameter(Tensor):

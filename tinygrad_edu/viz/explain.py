@@ -117,7 +117,7 @@ def explain_backward(loss, show_values=True, grad=None, retain_graph=False,
 def record_steps(loss, grad=None, retain_graph=False, create_graph=False, store_grads=True,
                  show_values=True, model=None) -> BackwardSteps:
     """The steps of `loss`'s backward pass; `store_grads=False` leaves every `.grad` alone."""
-    start = autograd._root_grad(loss, grad, create_graph)
+    start = autograd.root_gradient(loss, grad, create_graph)
     labels = Labels(loss, model)
     steps = BackwardSteps(output_label=labels(loss))
     steps.labels = labels  # the explorer page names tensors the same way

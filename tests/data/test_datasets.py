@@ -29,7 +29,7 @@ from tinygrad_edu.datasets import (
     load_mnist,
 )
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHIPPED_MNIST = REPO / "data" / "mnist"
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 CHAPTERS = ["01_gates_and_delta_rule", "02_xor_and_backprop",
@@ -162,6 +162,6 @@ def test_notebook_runs_top_to_bottom(path, this_interpreters_kernel):
     svg = next(o["data"]["image/svg+xml"] for o in outputs if "image/svg+xml" in o.get("data", {}))
     assert "<svg" in svg and "tensor" in svg  # a drawn computational graph, not an empty picture
     drawn = [o["data"]["image/svg+xml"] for o in outputs if "image/svg+xml" in o.get("data", {})]
-    assert not any(">nan" in g or " nan" in g for g in drawn)  # issue 18 item 1: `[nan nan nan]`
+    assert not any(">nan" in g or " nan" in g for g in drawn)  # Once: `[nan nan nan]`
     warnings = [o["text"] for o in outputs if o.get("name") == "stderr"]
     assert not warnings, f"{path.name} wrote to stderr: {warnings}"

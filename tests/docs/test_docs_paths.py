@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 # Folders of a particular machine: root's home, a CI or build checkout, a real user's home.
 # "/home/you/" stands for the reader's own home in the docs and is allowed.
 MACHINE_PATH = re.compile(r"(/root/|/work/|/tmp/pytest-|/home/(?!you/)[a-z_][a-z0-9_-]*/)")
@@ -49,8 +49,22 @@ def test_skip_messages_name_no_folder_of_this_machine():
     from conftest import FASHION_MISSING
 
     assert not MACHINE_PATH.search(FASHION_MISSING) and "TINYGRAD_EDU_DATA" in FASHION_MISSING
-    tests = Path(__file__).resolve().parent
+    tests = Path(__file__).resolve().parents[1]
     formatted = [f"{path.name}:{number}" for path in sorted(tests.rglob("*.py"))
                  for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
                  if re.search(r"pytest\.skip\(f\"[^\"]*\{[^}]*(DATA|ROOT|REPO|_dir|path)", line)]
     assert not formatted, f"skip messages that print a folder of this machine: {formatted}"
+
+
+OUTSIDE = re.compile(r"\bSPEC\b|\.\./shared\b")  # the team's contract and data, not the reader's
+
+
+def test_no_docstring_or_doc_points_outside_the_repository():
+    sources = [*(ROOT / "tinygrad_edu").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py"),
+               *(ROOT / "demos").glob("*.py")]
+    found = [f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+             for path in [*documents(), *sources]
+             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+             if OUTSIDE.search(line)]
+    assert not found, "references to files outside the repository:\n" + "\n".join(found)
+    assert OUTSIDE.search("following the dtype rules of the SPEC")

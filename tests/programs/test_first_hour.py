@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_docs import fenced_blocks, python_blocks
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 READMES = [ROOT / "README.md", ROOT / "README.ko.md"]
 needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="no `make` on this machine")
 

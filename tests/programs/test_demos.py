@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_demo(name, *args, expect_code=0, timeout=240):
@@ -36,7 +36,7 @@ def test_xor_prints_a_correct_truth_table_and_draws_the_graph(tmp_path):
     texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
     for label in ["hidden.weight", "output.weight", "loss", "grad:", "data:"]:
         assert label in texts
-    # Issue 18 item 1: drawn after backward(), it showed 24 `nan` for finite values.
+    # Once: drawn after backward(), it showed 24 `nan` for finite values.
     assert "nan" not in texts and "freed" not in texts
     squeezed = " ".join(texts.replace("\xa0", " ").split())
     assert "X (with bias column) (4, 3) float32 data: [[0 0 1] [0 1 1] [1 0 1] [1 1 1]]" in squeezed

@@ -290,10 +290,10 @@ def test_numpy_functions_without_a_tensor_version_say_what_to_do():
         np.dot(Tensor(np.ones((2, 2, 2))), t)
 
 
-# ---- issue 9: assignment, printing, the update a newcomer writes -----------------------------
+# ---- assignment, printing, the update a newcomer writes -------------------------------------
 
 
-def test_item11_assigning_a_tensor_that_requires_grad_is_an_error_not_a_lost_gradient():
+def test_assigning_a_tensor_that_requires_grad_is_an_error_not_a_lost_gradient():
     w = Tensor([1.0, 2.0], requires_grad=True, name="w")
     out = Tensor.zeros(3)
     with pytest.raises(RuntimeError, match=r"out\[index\] = value where value requires grad.*"

@@ -23,7 +23,7 @@ import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn, optim
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = [  # (English page, Korean page)
     (ROOT / "README.md", ROOT / "README.ko.md"),
     (ROOT / "docs" / "tutorial.md", ROOT / "docs" / "ko" / "tutorial.md"),

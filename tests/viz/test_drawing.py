@@ -183,7 +183,7 @@ def test_parameters_inputs_constants_and_output_are_told_apart():
 
 
 def test_a_frozen_nn_parameter_is_drawn_as_a_dashed_parameter():
-    # Issue 18 item 6: the drawing looked Parameter up in a module that does not exist and
+    # Once: the drawing looked Parameter up in a module that does not exist and
     # swallowed the ImportError, so a frozen Parameter was drawn as a data input.
     from tinygrad_edu.nn import Parameter
 
@@ -272,7 +272,7 @@ def squeezed(texts) -> str:
 
 
 def test_a_graph_drawn_after_backward_says_its_values_were_freed():
-    # Issue 18 item 1: the released graph's stand-ins read as NaN, and the drawing printed
+    # Once: the released graph's stand-ins read as NaN, and the drawing printed
     # `nan` for every input and intermediate value that had been finite.
     x = Tensor(np.array([1.0, 2.0, 3.0], np.float32), name="x")
     w = Tensor(np.array([0.5, -1.0, 2.0], np.float32), requires_grad=True, name="w")
@@ -307,7 +307,7 @@ def test_a_graph_kept_with_retain_graph_is_drawn_with_its_values():
 @pytest.mark.parametrize("name", [7, ("a", 1), "line\nbreak", "esc\x1bape\x00", "<b>&amp;",
                                   "sep\u2028x"])
 def test_any_name_is_drawn_without_crashing(name):
-    # Issue 18 item 15: a non-string name or control characters in a name must not crash it.
+    # Once: a non-string name or control characters in a name must not crash it.
     x = Tensor(np.ones(3, np.float32), requires_grad=True, name=name)
     svg = render(viz.draw_graph((x * x).sum(), show_values=True))
     (node,) = svg.of_class("parameter").values()

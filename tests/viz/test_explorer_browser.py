@@ -264,7 +264,7 @@ HOSTILE_NAMES = [
 
 
 def test_hostile_names_neither_break_the_page_nor_run(browser, tmp_path):
-    # Issue 18 item 15: only `</` was escaped in the page's inline JSON.
+    # Once: only `</` was escaped in the page's inline JSON.
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
 

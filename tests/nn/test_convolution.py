@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import second_derivative
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -147,16 +148,6 @@ def test_a_float32_cnn_step_records_no_float64_array():
 # ---- gradients --------------------------------------------------------------------------------
 
 
-def second_order(fn):
-    """x -> d(fn(x) . R)/dx, recorded with create_graph, so gradcheck checks second derivatives."""
-
-    def gradient_of_fn(*inputs):
-        out = fn(*inputs)
-        weights = np.random.default_rng(1).standard_normal(out.shape)
-        grads = tg.grad((out * weights).sum(), inputs, create_graph=True)
-        return tg.concatenate([g.reshape(-1) for g in grads])
-
-    return gradient_of_fn
 
 
 @pytest.mark.parametrize("shape, kernel, stride, padding", CONV_CASES)
@@ -168,7 +159,7 @@ def test_im2col_gradcheck_first_and_second_order(shape, kernel, stride, padding)
 
     x = leaf(*shape)
     assert tg.gradcheck(lambda x: F.im2col(x, kernel, stride, padding), (x,))
-    assert tg.gradcheck(second_order(fn), (x,))
+    assert tg.gradcheck(second_derivative(fn), (x,))
 
 
 @pytest.mark.parametrize("shape, kernel, stride, padding", CONV_CASES)
@@ -179,7 +170,7 @@ def test_conv2d_gradcheck_first_and_second_order(shape, kernel, stride, padding)
         return F.conv2d(x, w, b, stride=stride, padding=padding)
 
     assert tg.gradcheck(fn, (x, w, b))
-    assert tg.gradcheck(second_order(fn), (x, w, b))  # d2/dx dw is not zero
+    assert tg.gradcheck(second_derivative(fn), (x, w, b))  # d2/dx dw is not zero
 
 
 @pytest.mark.parametrize("pool", [F.max_pool2d, F.avg_pool2d])
@@ -188,7 +179,7 @@ def test_pooling_gradcheck_first_and_second_order(pool, shape, kernel, stride, p
     x = leaf(*shape, seed=4)
     assert tg.gradcheck(lambda x: pool(x, kernel, stride, padding), (x,))
     # pooling is piecewise linear: square its input for a second derivative
-    assert tg.gradcheck(second_order(lambda x: pool(x * x, kernel, stride, padding)), (x,))
+    assert tg.gradcheck(second_derivative(lambda x: pool(x * x, kernel, stride, padding)), (x,))
 
 
 @pytest.mark.parametrize("kernel, stride", [(2, None), (3, 1)])
@@ -210,7 +201,7 @@ def test_max_pool_tie_inside_a_window_goes_to_the_first_in_reading_order():
 
 
 def test_max_pool_padding_never_wins_a_window_of_minus_inf():
-    # Issue 18 item 4: the -inf padding tied with a -inf input and, first in reading order,
+    # Once: the -inf padding tied with a -inf input and, first in reading order,
     # took the gradient: the input received 4 in total, PyTorch gives 9.
     x = Tensor(np.full((1, 1, 3, 3), -np.inf), requires_grad=True)
     y = F.max_pool2d(x, 3, stride=1, padding=1)
@@ -249,7 +240,7 @@ def test_max_pool_of_a_nan_window_sends_the_gradient_to_the_nan():
 
 @pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
 def test_max_pool_pools_integers_with_padding(dtype):
-    # Issue 18 item 8: OverflowError: cannot convert float infinity to integer.
+    # Once: OverflowError: cannot convert float infinity to integer.
     x = np.arange(16, dtype=dtype).reshape(1, 1, 4, 4)
     y = F.max_pool2d(Tensor(x), 3, stride=1, padding=1)
     assert y.dtype == dtype
@@ -271,7 +262,7 @@ def test_max_pool_of_integers_matches_pytorch():
 
 @pytest.mark.parametrize("stride, padding", [(None, 0), (1, 1), (2, 1)])
 def test_avg_pool_of_integers_gives_the_default_float(stride, padding):
-    # Issue 18 item 5: float64, where every other fraction op on integers gives float32.
+    # Once: float64, where every other fraction op on integers gives float32.
     x = np.arange(32).reshape(1, 2, 4, 4)
     y = F.avg_pool2d(Tensor(x), 2 if padding == 0 else 3, stride, padding)
     assert y.dtype == np.float32 == Tensor(x).mean().dtype
@@ -288,7 +279,7 @@ def test_avg_pool_of_integers_gives_the_default_float(stride, padding):
 
 
 def test_max_pool_with_padding_is_no_anomaly():
-    # Issue 18 item 7: the -inf fill of the padding made detect_anomaly report
+    # Once: the -inf fill of the padding made detect_anomaly report
     # "Im2Col forward produced inf (its inputs were finite)" on correct code.
     x = leaf(1, 2, 5, 5)
     with tg.detect_anomaly():
@@ -304,12 +295,12 @@ def test_max_pool_with_padding_is_no_anomaly():
 
 @pytest.mark.parametrize("padding", [0, 1])
 def test_max_pool_forward_takes_steps_linear_in_the_window(padding, lines_run):
-    # Issue 18 item 14: each position of a window cleared the wins of every earlier one,
+    # Once: each position of a window cleared the wins of every earlier one,
     # K * K steps: kernel 15, stride 1 took 677 ms to PyTorch's 13.5 ms.
     x = Tensor(np.random.default_rng(2).standard_normal((1, 2, 24, 24)))
 
     def steps(kernel):
-        return lines_run(lambda: F.max_pool2d(x, kernel, 1, padding), "conv.py")
+        return lines_run(lambda: F.max_pool2d(x, kernel, 1, padding), "window.py")
 
     small, large = steps(4), steps(12)  # windows of 16 and 144 positions
     assert large / small < 12, (small, large)  # linear: 9 (quadratic was about 55)
@@ -377,7 +368,7 @@ def test_channel_mismatch_names_both_shapes():
 
 
 def test_conv2d_bias_of_the_wrong_length_names_conv2d_and_the_channels():
-    # Issue 18 item 9: "reshape: cannot reshape a tensor of shape (3,) into (2, 1)".
+    # Once: "reshape: cannot reshape a tensor of shape (3,) into (2, 1)".
     x, w = Tensor(np.ones((1, 1, 4, 4))), Tensor(np.ones((2, 1, 3, 3)))
     for bias, shape in ((np.ones(3), "(3,)"), (Tensor(np.ones((2, 1))), "(2, 1)")):
         with pytest.raises(ValueError, match=re.escape(
@@ -507,7 +498,7 @@ def test_batch_norm2d_gradcheck_first_and_second_order(training):
     x, weight, bias = leaf(3, 2, 3, 2, seed=12), leaf(2, seed=13), leaf(2, seed=14)
     assert bn.training is training
     assert tg.gradcheck(fn, (x, weight, bias))
-    assert tg.gradcheck(second_order(fn), (x, weight, bias))
+    assert tg.gradcheck(second_derivative(fn), (x, weight, bias))
 
 
 def test_batch_norm2d_matches_pytorch_in_train_and_eval_mode():
@@ -569,7 +560,5 @@ def test_load_mnist_unflattened_gives_float32_images_with_one_channel():
 
 
 def test_every_convolution_op_states_its_local_rule():
-    from tinygrad_edu import conv
-
-    for op in (conv.Im2Col, conv.Col2Im, conv.FirstMax, conv.MeanAlong):
+    for op in (tg.ops.Im2Col, tg.ops.Col2Im, tg.ops.FirstMax, tg.ops.MeanAlong):
         assert "gy" in op.__dict__["rule"]  # its own, in words, for tg.viz.explain_backward

@@ -297,7 +297,7 @@ def test_saved_arrays_are_released_after_backward():
 
 
 def test_freed_values_say_so_instead_of_reading_as_nan():
-    # Issue 18 item 1: the stand-ins a released graph keeps read as NaN, so anything that
+    # Once: the stand-ins a released graph keeps read as NaN, so anything that
     # looked at them (a drawing) showed nan for values that had been finite.
     x = f64(np.array([1.0, 2.0, 3.0]), requires_grad=False)
     x.name = "x"
@@ -317,7 +317,7 @@ def test_freed_values_say_so_instead_of_reading_as_nan():
 
 @pytest.mark.parametrize("join", [tg.concatenate, tg.stack])
 def test_backward_of_one_op_with_many_inputs_takes_steps_linear_in_their_number(join, lines_run):
-    # Issue 18 item 13: every input's gradient was compared (`is`) with every earlier one's,
+    # Once: every input's gradient was compared (`is`) with every earlier one's,
     # n * n steps: concatenate of 8,000 tensors took 0.9 s to torch.cat's 34 ms.
     def steps(n):
         leaves = [f64(np.full(2, float(i))) for i in range(n)]
@@ -598,7 +598,7 @@ def test_python_numbers_keep_the_tensor_dtype():
     assert (Tensor([1, 2]) / Tensor([2, 2])).dtype == np.float32
 
 
-# ---- issue 9: the engine never gives a silently wrong gradient ------------------------------
+# ---- the engine never gives a silently wrong gradient --------------------------------------
 
 
 class _ReturnsGiven(tg.Function):
@@ -619,7 +619,7 @@ class _ReturnsGiven(tg.Function):
     ([1.0, 1.0, 1.0], r"a list for input 0 \(shape \(3,\), named 'w'\)"),
     (1.0, r"a float for input 0 \(shape \(3,\), named 'w'\)"),
 ])
-def test_item9_a_custom_backward_returning_a_bad_gradient_is_named(gradient, words):
+def test_a_custom_backward_returning_a_bad_gradient_is_named(gradient, words):
     w = f64([1.0, 2.0, 3.0], name="w")
     for create_graph in (False, True):
         loss = _ReturnsGiven.apply(w, gradient=gradient).sum()
@@ -628,7 +628,7 @@ def test_item9_a_custom_backward_returning_a_bad_gradient_is_named(gradient, wor
     assert w.grad is None
 
 
-def test_item9_numpy_scalars_and_tensors_are_accepted_as_gradients():
+def test_numpy_scalars_and_tensors_are_accepted_as_gradients():
     x = f64(2.0)
     _ReturnsGiven.apply(x, gradient=np.float64(3.0)).backward()
     assert x.grad.item() == 3.0 and isinstance(x.grad.numpy(), np.ndarray)
@@ -637,7 +637,7 @@ def test_item9_numpy_scalars_and_tensors_are_accepted_as_gradients():
     assert w.grad.tolist() == [4.0, 5.0] and isinstance(w.grad.numpy(), np.ndarray)
 
 
-def test_item10_version_counter_catches_a_parameter_changed_before_backward():
+def test_version_counter_catches_a_parameter_changed_before_backward():
     w = f64([1.0, 2.0], name="W1")
     x = f64([3.0, 4.0], requires_grad=False)
     loss = (x * w).sum() + (w * w).sum()
@@ -656,7 +656,7 @@ def test_item10_version_counter_catches_a_parameter_changed_before_backward():
     lambda t: t.__setitem__(0, 5.0),
     lambda t: t.detach().__iadd__(1.0),  # a detached tensor shares the array and its version
 ])
-def test_item10_every_in_place_change_through_the_api_is_seen(change):
+def test_every_in_place_change_through_the_api_is_seen(change):
     w = f64(np.ones(3), name="w")
     loss = w.exp().sum() + (w * w).sum()  # Exp saves its output; Mul saves w itself
     with tg.no_grad():
@@ -665,7 +665,7 @@ def test_item10_every_in_place_change_through_the_api_is_seen(change):
         loss.backward()
 
 
-def test_item10_an_optimizer_step_before_backward_is_an_error():
+def test_an_optimizer_step_before_backward_is_an_error():
     w = f64([1.0, -2.0], name="w")
     opt = tg.optim.SGD([w], lr=0.1)
     (w * w).sum().backward()
@@ -675,7 +675,7 @@ def test_item10_an_optimizer_step_before_backward_is_an_error():
         loss.backward()
 
 
-def test_item10_loading_weights_between_forward_and_backward_is_an_error():
+def test_loading_weights_between_forward_and_backward_is_an_error():
     layer = tg.nn.Linear(2, 1)
     x = Tensor(np.ones((3, 2), np.float32))
     loss = layer(x).sum()  # MatMul saved the weight
@@ -685,7 +685,7 @@ def test_item10_loading_weights_between_forward_and_backward_is_an_error():
         loss.backward()
 
 
-def test_item10_a_changed_output_that_was_saved_is_named():
+def test_a_changed_output_that_was_saved_is_named():
     x = f64([0.0, 1.0])
     y = x.exp()  # Exp saves its output y
     loss = y.sum()
@@ -695,7 +695,7 @@ def test_item10_a_changed_output_that_was_saved_is_named():
         loss.backward()
 
 
-def test_item10_changes_that_backward_does_not_need_are_fine():
+def test_changes_that_backward_does_not_need_are_fine():
     w = f64([1.0, 2.0])
     loss = (w + 1.0).sum()  # Add saves no values
     with tg.no_grad():
@@ -710,7 +710,7 @@ def test_item10_changes_that_backward_does_not_need_are_fine():
     assert np.allclose(v.numpy(), [0.8, 1.6])
 
 
-def test_item15_no_grad_on_a_generator_covers_its_body():
+def test_no_grad_on_a_generator_covers_its_body():
     w = f64(1.0)
     for decorator in (tg.no_grad(), tg.no_grad):
         @decorator
@@ -738,7 +738,7 @@ def test_item15_no_grad_on_a_generator_covers_its_body():
     gen.close()
 
 
-def test_item16_create_graph_gradient_keeps_the_input_dtype():
+def test_create_graph_gradient_keeps_the_input_dtype():
     x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
     y = (x * Tensor(np.array([3.0, 4.0]))).sum()  # float32 * float64 data: float64 graph
     (plain,) = tg.grad(y, x, retain_graph=True)
@@ -747,7 +747,7 @@ def test_item16_create_graph_gradient_keeps_the_input_dtype():
     assert np.allclose(recorded.numpy(), [3.0, 4.0])
 
 
-def test_item17_inputs_that_share_one_array_keep_their_own_roles():
+def test_inputs_that_share_one_array_keep_their_own_roles():
     x = f64([1.0, 2.0, 3.0])
     for y in [(x.detach() * x).sum(), (x * x.detach()).sum()]:
         (first,) = tg.grad(y, x, create_graph=True)  # d (c x) / dx = c, a constant
@@ -783,7 +783,7 @@ def _kept_losses_memory(keep_graph_probe=False):
     return held, losses
 
 
-def test_item18_a_kept_loss_holds_no_activations():
+def test_a_kept_loss_holds_no_activations():
     held, losses = _kept_losses_memory()
     # One step's hidden activation alone is 50x200 float32 (40 KB), its input batch 20 KB,
     # and before the fix a kept loss held about 157 KB: now only the graph's shape is kept.
@@ -793,7 +793,7 @@ def test_item18_a_kept_loss_holds_no_activations():
     assert "Linear" not in drawing.source and "MatMul" in drawing.source
 
 
-def test_item22_a_backward_that_edits_grad_output_cannot_corrupt_another_gradient():
+def test_a_backward_that_edits_grad_output_cannot_corrupt_another_gradient():
     class BookRelu(tg.Function):  # the books' Relu.backward: dout[mask] = 0; dx = dout
         def forward(self, x):
             self.mask = x <= 0
@@ -821,7 +821,7 @@ def test_item22_a_backward_that_edits_grad_output_cannot_corrupt_another_gradien
 
 @pytest.mark.parametrize("update", ["-", "+"])
 def test_an_update_outside_no_grad_says_what_went_wrong_and_shows_the_fix(update):
-    # Issue 18 item 11: `W = W - 0.1 * W.grad` outside no_grad warned "call .retain_grad()"
+    # Once: `W = W - 0.1 * W.grad` outside no_grad warned "call .retain_grad()"
     # and then failed with TypeError: unsupported operand ... 'float' and 'NoneType'.
     W = Tensor(np.ones(3), requires_grad=True, name="W1")
     x = Tensor(np.array([1.0, 2.0, 3.0]))

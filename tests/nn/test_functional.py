@@ -147,7 +147,7 @@ def test_batch_norm_needs_two_samples_in_training():
 
 @pytest.mark.parametrize("recording", [True, False])
 def test_batch_norm_updates_running_stats_given_as_tensors_in_any_grad_mode(recording):
-    # Issue 18 item 2: with Tensors, `running_mean *= ...` rebound a local name while
+    # Once: with Tensors, `running_mean *= ...` rebound a local name while
     # recording, so the caller's statistics stayed as they were; under no_grad they changed.
     x = rng.standard_normal((8, 3)) * 2 + 1
     running_mean, running_var = Tensor(np.zeros(3)), Tensor(np.ones(3))
@@ -176,7 +176,7 @@ def test_batch_norm_tensor_running_stats_match_pytorch_in_both_grad_modes():
 
 @pytest.mark.parametrize("wrong", ["running_mean", "running_var", "weight", "bias"])
 def test_batch_norm_checks_every_length_before_changing_anything(wrong):
-    # Issue 18 item 3: a running_mean of the wrong length was changed in place, and then
+    # Once: a running_mean of the wrong length was changed in place, and then
     # NumPy's broadcast error came.
     arguments = {"running_mean": np.zeros(3), "running_var": np.ones(3),
                  "weight": Tensor(np.ones(3)), "bias": Tensor(np.zeros(3))}
@@ -191,7 +191,7 @@ def test_batch_norm_checks_every_length_before_changing_anything(wrong):
 
 
 def test_batch_norm_in_eval_mode_needs_the_running_stats():
-    # Issue 18 item 10: AttributeError: 'NoneType' object has no attribute 'reshape'.
+    # Once: AttributeError: 'NoneType' object has no attribute 'reshape'.
     for missing in ("running_mean", "running_var"):
         stats = {"running_mean": np.zeros(3), "running_var": np.ones(3), missing: None}
         with pytest.raises(ValueError, match=re.escape(
@@ -202,7 +202,7 @@ def test_batch_norm_in_eval_mode_needs_the_running_stats():
 
 
 def test_batch_norm_names_a_1d_input():
-    # Issue 18 item 10: a 1-d input gave IndexError: tuple index out of range.
+    # Once: a 1-d input gave IndexError: tuple index out of range.
     with pytest.raises(ValueError, match=re.escape(
             "batch_norm: expected an input of shape (N, C) or (N, C, H, W), features on axis "
             "1, got shape (4,); one sample of C features is x.reshape(1, C)")):
@@ -407,3 +407,58 @@ def test_losses_match_pytorch():
         assert loss.item() == pytest.approx(expected.item(), rel=1e-10), ours.__name__
         np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-8, atol=1e-12,
                                    err_msg=ours.__name__)
+
+
+# ---- the losses' one dtype rule, and the layers' --------------------------------------------
+
+
+def test_a_loss_target_takes_the_prediction_dtype_on_every_road():
+    p = Tensor(np.array([0.9, 0.2, 0.6], np.float32), requires_grad=True)
+    t64 = np.array([1.0, 0.0, 1.0])  # float64 data, as np.eye or np.zeros make it
+    through_f, through_method = F.binary_cross_entropy(p, t64), p.binary_cross_entropy(t64)
+    assert through_f.dtype == through_method.dtype == np.float32
+    assert through_f.item() == through_method.item()
+    assert F.mse_loss(p, Tensor(t64)).dtype == np.float32
+    assert F.cross_entropy(p.reshape(1, 3), np.eye(3)[[0]]).dtype == np.float32
+
+
+def test_a_loss_formula_by_hand_follows_the_ops_rule_instead():
+    # (y - t) between float32 and float64 promotes as NumPy does; F.mse_loss casts the data
+    # target first (docs/api.md, "Losses"): the same value, in the prediction's dtype
+    y = Tensor(np.array([1.0, 2.0], np.float32))
+    t = np.array([1.5, 2.0])
+    by_hand = ((y - t) * (y - t)).mean()
+    assert by_hand.dtype == np.float64 and F.mse_loss(y, t).dtype == np.float32
+    assert np.isclose(by_hand.item(), F.mse_loss(y, t).item())
+
+
+def test_a_target_that_requires_grad_keeps_its_dtype():
+    p = Tensor(np.array([0.3, 0.7]), requires_grad=True)
+    t = Tensor(np.array([0.5, 0.5], np.float32), requires_grad=True)
+    F.binary_cross_entropy(p, t).backward()
+    assert t.grad.dtype == np.float32 and p.grad.dtype == np.float64
+
+
+def test_the_binary_cross_entropy_method_checks_like_f():
+    p = Tensor(np.array([1.5, 0.2]))
+    for loss in (F.binary_cross_entropy, Tensor.binary_cross_entropy):
+        with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*\.sigmoid\(\)"):
+            loss(p, np.array([1, 0]))
+        with pytest.raises(ValueError, match=r"shape \(2,\) but the target has shape \(2, 1\)"):
+            loss(Tensor(np.array([0.5, 0.2])), np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: tg.nn.Linear(3, 2), (4, 3)),
+    (lambda: tg.nn.Conv2d(1, 2, 3), (2, 1, 5, 5)),
+])
+def test_a_layer_computes_in_its_weights_dtype(layer, shape):
+    model = layer()  # float32 weights
+    for dtype in (np.float64, np.float32, np.uint8):
+        assert model(np.ones(shape, dtype)).dtype == np.float32
+    x = Tensor(np.ones(shape), requires_grad=True)  # float64, differentiated
+    out = model(x)
+    assert out.dtype == np.float32 and out._ctx is not None
+    out.sum().backward()
+    assert x.grad.dtype == np.float64 and model.weight.grad.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), model(np.ones(shape, np.float32)).numpy())

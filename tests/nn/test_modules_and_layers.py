@@ -17,16 +17,7 @@ import tinygrad_edu.nn as nn
 import tinygrad_edu.nn.functional as F
 from tinygrad_edu import Tensor, optim
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def float64():
-    """Layers built inside get float64 weights (for checks against central differences)."""
-    previous = tg.get_default_dtype()
-    tg.set_default_dtype(np.float64)
-    yield
-    tg.set_default_dtype(previous)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def check_gradients(module, array):
@@ -450,7 +441,7 @@ def test_linear_without_bias():
     assert repr(layer) == "Linear(in_features=3, out_features=2, bias=False)"
 
 
-def test_linear_gradients(float64):
+def test_linear_gradients(float64_default):
     layer = nn.Linear(3, 4)
     layer.bias.data[...] = np.arange(4.0)
     assert check_gradients(layer, np.random.default_rng(2).standard_normal((5, 3)))
@@ -466,7 +457,7 @@ def test_linear_wrong_input_width_names_the_layer_and_both_shapes():
 # ---- Sequential and the activation layers -----------------------------------------------------
 
 
-def test_sequential_gradients(float64):
+def test_sequential_gradients(float64_default):
     tg.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2), nn.Softmax())
     assert check_gradients(net, np.random.default_rng(9).standard_normal((4, 3)))
@@ -490,13 +481,13 @@ def test_sequential_chains_and_indexes():
     (nn.Sigmoid(), F.sigmoid), (nn.ReLU(), F.relu), (nn.Tanh(), F.tanh),
     (nn.Softmax(axis=0), lambda x: F.softmax(x, axis=0)),
 ])
-def test_activation_layers(layer, function, float64):
+def test_activation_layers(layer, function, float64_default):
     x = np.random.default_rng(3).standard_normal((4, 3)) + 0.01
     np.testing.assert_array_equal(layer(x).numpy(), function(x).numpy())
     assert check_gradients(layer, x)
 
 
-def test_flatten_keeps_the_batch_axis(float64):
+def test_flatten_keeps_the_batch_axis(float64_default):
     x = np.random.default_rng(4).standard_normal((2, 1, 3, 4))
     assert nn.Flatten()(x).shape == (2, 12)
     assert check_gradients(nn.Flatten(), x)
@@ -514,7 +505,7 @@ def test_dropout_layer_in_training_and_eval():
     assert layer.eval()(x) is x
 
 
-def test_dropout_layer_gradients(float64):
+def test_dropout_layer_gradients(float64_default):
     class Seeded(nn.Dropout):
         def forward(self, x):
             tg.manual_seed(5)
@@ -558,7 +549,7 @@ def test_batchnorm_training_and_running_stats_against_numpy():
     np.testing.assert_allclose(bn.running_mean, running_mean, rtol=1e-5)  # eval: no update
 
 
-def test_batchnorm_gradients_in_training_and_eval(float64):
+def test_batchnorm_gradients_in_training_and_eval(float64_default):
     bn = nn.BatchNorm1d(3)
     bn.weight.data[...] = [1.5, -0.5, 2.0]
     x = np.random.default_rng(7).standard_normal((6, 3))

@@ -162,7 +162,7 @@ def test_errors():
         DataLoader((), batch_size=2)
 
 
-def test_item14_python_lists_of_floats_give_default_float_batches():
+def test_python_lists_of_floats_give_default_float_batches():
     loader = DataLoader(([[0.5, 1.5], [2.5, 3.5], [4.5, 5.5]], [0, 1, 2]), batch_size=2)
     xb, tb = next(iter(loader))
     assert xb.dtype == tg.get_default_dtype() == Tensor([0.5]).dtype

@@ -245,7 +245,7 @@ def test_explain_backward_needs_a_tensor():
         tg.viz.explain_backward(Tensor([1.0, 2.0]).sum())
 
 
-# ---- the explorer page, without a browser (tests/test_explorer_browser.py drives one) -------
+# ---- the explorer page, without a browser (tests/viz/test_explorer_browser.py drives one) -------
 
 
 def page_data(page):
@@ -305,7 +305,7 @@ def test_a_larger_graph_is_cut_as_draw_graph_cuts_it(tmp_path):
 
 
 def test_hostile_names_stay_inside_the_pages_data(tmp_path):
-    # Issue 18 item 15 (the browser test shows the page working with these names): only `</`
+    # (the browser test shows the page working with these names): only `</`
     # was escaped, so `<!--<script>` in a name blanked the page.
     names = ["<!--<script>", "</script>", "a & b > c", "line\u2028sep\u2029", "nul\x00\x1b", 42]
     weights = [Tensor(np.ones(2), requires_grad=True, name=name) for name in names]

@@ -1,0 +1,200 @@
+"""Binary ops: a + b, a - b, a * b, a / b, a ** b, a @ b, where, maximum, minimum.
+
+Each backward returns one gradient per input; where an input was broadcast, its gradient is
+summed back to its shape (`unbroadcast`, shape.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+from .shape import unbroadcast
+
+
+def _broadcasts(*shapes) -> bool:
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return False
+    return True
+
+
+# ---- elementwise binary ops -----------------------------------------------------------------
+
+
+class _Elementwise(Function):
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        if _broadcasts(a.shape, b.shape):  # not a shape error: NumPy's own words
+            return f"{type(self).__name__.lower()}: {error}"
+        return (
+            f"{type(self).__name__.lower()}: shapes {a.shape} and {b.shape} cannot be broadcast "
+            f"together (NumPy lines shapes up from the right; each pair of sizes must be equal "
+            f"or one of them 1)"
+        )
+
+
+class Add(_Elementwise):
+    rule = "ga = gy, gb = gy (summed over broadcast axes)"
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a + b
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy, sa) if need_a else None,  # d(a + b)/da = 1
+                unbroadcast(gy, sb) if need_b else None)  # d(a + b)/db = 1
+
+
+class Sub(_Elementwise):
+    rule = "ga = gy, gb = -gy (summed over broadcast axes)"
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return a - b
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy, sa) if need_a else None,  # d(a - b)/da = 1
+                unbroadcast(-gy, sb) if need_b else None)  # d(a - b)/db = -1
+
+
+class Mul(_Elementwise):
+    rule = "ga = gy * b, gb = gy * a"
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, gy):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        return (unbroadcast(gy * b, a.shape) if need_a else None,  # d(ab)/da = b
+                unbroadcast(gy * a, b.shape) if need_b else None)  # d(ab)/db = a
+
+
+class Div(_Elementwise):
+    rule = "ga = gy / b, gb = -gy * a / b**2"
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, gy):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        ga = gy / b
+        return (unbroadcast(ga, a.shape) if need_a else None,  # d(a/b)/da = 1/b
+                unbroadcast(-ga * a / b, b.shape) if need_b else None)  # d(a/b)/db = -a/b^2
+
+
+class Pow(_Elementwise):
+    rule = "ga = gy * b * a**(b - 1), gb = gy * a**b * ln(a)"
+    def forward(self, a, b):
+        y = a**b
+        # Where a = b = 0, b a^(b-1) below is 0 * inf, yet a^0 = 1 is flat: its slope is 0.
+        # Backward lifts those a to 1 (a saved mask: a constant). None: b has no 0 at all.
+        no_zero_power = np.count_nonzero(b) == b.size
+        self.lift = None if no_zero_power else (a == 0) & (b == 0)
+        self.save_for_backward(a, b, y)
+        return y
+
+    def backward(self, gy):
+        a, b, y = self.saved
+        need_a, need_b = self.needs_input_grad
+        ga = gb = None
+        if need_a:  # d a^b/da = b a^(b-1)
+            base = a if self.lift is None else a + self.lift
+            ga = unbroadcast(gy * b * base ** (b - 1), a.shape)
+        if need_b:  # d a^b/db = a^b ln a; where a = 0, 0^b = 0 (b > 0) is flat: 0, as in PyTorch
+            gb = unbroadcast(gy * y * np.log(np.where(a == 0, 1, a)), b.shape)
+        return ga, gb
+
+    def explain_error(self, arrays, error):
+        message = super().explain_error(arrays, error)
+        if "negative integer powers" in message:
+            message += " (make the base a float tensor, e.g. x.astype(np.float32) ** -1)"
+        return message
+
+
+class MatMul(Function):
+    rule = "ga = gy @ b.T, gb = a.T @ gy"
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a @ b
+
+    def backward(self, gy):
+        a, b = self.saved
+        need_a, need_b = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:  # the usual x @ W: dL/dx = gy W^T, dL/dW = x^T gy
+            return (gy @ b.T if need_a else None), (a.T @ gy if need_b else None)
+        # 1-d operands act as a row (left) or a column (right); batch axes broadcast.
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
+        gy2 = gy.reshape(gy.shape[:-1] + (1,) + gy.shape[-1:]) if a.ndim == 1 else gy
+        gy2 = gy2.reshape(gy2.shape + (1,)) if b.ndim == 1 else gy2
+        ga = unbroadcast(gy2 @ b2.swapaxes(-1, -2), a2.shape).reshape(a.shape) if need_a else None
+        gb = unbroadcast(a2.swapaxes(-1, -2) @ gy2, b2.shape).reshape(b.shape) if need_b else None
+        return ga, gb
+
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        if a.ndim == 0 or b.ndim == 0:
+            return (f"matmul: shapes {a.shape} and {b.shape}: @ needs operands with at least "
+                    f"one axis; use * to multiply by a scalar")
+        inner_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
+        which = "second-to-last" if b.ndim >= 2 else "only"
+        if a.shape[-1] != inner_b:
+            return (
+                f"matmul: shapes {a.shape} and {b.shape} do not fit: the left's last axis has "
+                f"{a.shape[-1]} elements but the right's {which} axis has {inner_b} "
+                f"(in a @ b they must be equal)"
+            )
+        return f"matmul: shapes {a.shape} and {b.shape}: batch axes cannot be broadcast together"
+
+
+class Where(_Elementwise):
+    rule = "ga = gy where condition, gb = gy elsewhere"
+    def __init__(self, condition):
+        self.condition = condition
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        return np.where(self.condition, a, b)
+
+    def backward(self, gy):
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(np.where(self.condition, gy, 0), sa) if need_a else None,
+                unbroadcast(np.where(self.condition, 0, gy), sb) if need_b else None)
+
+    def explain_error(self, arrays, error):
+        a, b = arrays
+        if _broadcasts(a.shape, b.shape):
+            return (f"where: the condition's shape {self.condition.shape} does not broadcast with "
+                    f"the values' shapes {a.shape} and {b.shape}")
+        return super().explain_error(arrays, error)
+
+
+class Maximum(_Elementwise):
+    rule = "d max(a, b)/da = 1 where a > b, 0 where a < b, 1/2 on a tie (b likewise)"
+    pick, wins = staticmethod(np.maximum), staticmethod(np.greater)
+
+    def forward(self, a, b):
+        self.shapes = a.shape, b.shape
+        y = self.pick(a, b)
+        a_share = self.wins(a, b) + 0.5 * (a == b)  # 1 where a wins, 0.5 on a tie, 0 where b wins
+        self.save_for_backward(a_share.astype(y.dtype) if y.dtype.kind == "f" else a_share)
+        return y
+
+    def backward(self, gy):
+        (a_share,) = self.saved
+        need_a, need_b = self.needs_input_grad
+        sa, sb = self.shapes
+        return (unbroadcast(gy * a_share, sa) if need_a else None,  # d max(a, b)/da = [a > b]
+                unbroadcast(gy * (1.0 - a_share), sb) if need_b else None)  # ties: half each
+
+
+class Minimum(Maximum):
+    rule = "d min(a, b)/da = 1 where a < b, 0 where a > b, 1/2 on a tie (b likewise)"
+    pick, wins = staticmethod(np.minimum), staticmethod(np.less)

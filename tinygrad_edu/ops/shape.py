@@ -1,0 +1,165 @@
+"""Shape ops: they move numbers around, so backward moves gradients back.
+
+`unbroadcast` (the adjoint of NumPy broadcasting) lives here too: every op that broadcasts
+sums its gradient back with it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd import Function
+
+
+def unbroadcast(grad, shape):
+    """Sum a gradient back to `shape`, undoing NumPy broadcasting.
+
+    If b of shape (4,) was broadcast over a batch, (100, 4), every row used the same b, so
+    b's gradient is the sum over the rows.
+
+    >>> unbroadcast(np.ones((100, 4)), (4,))[:2]
+    array([100., 100.])
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad.reshape(shape)
+
+
+class Reshape(Function):
+    rule = "gy reshaped back to x's shape"
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x.reshape(self.shape)
+
+    def backward(self, gy):
+        return gy.reshape(self.input_shape)
+
+    def explain_error(self, arrays, error):
+        (x,) = arrays
+        return (f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                f"into {self.shape}")
+
+
+class Transpose(Function):
+    rule = "gy transposed back"
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, gy):
+        if self.axes is None:
+            return gy.transpose()
+        inverse = np.argsort([a % gy.ndim for a in self.axes])  # negative axes count from the end
+        return gy.transpose(tuple(inverse))
+
+
+class BroadcastTo(Function):
+    rule = "gy summed over the broadcast axes"
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return np.broadcast_to(x, self.shape)
+
+    def backward(self, gy):
+        return unbroadcast(gy, self.input_shape)
+
+
+def _is_basic(index) -> bool:
+    """True for slices, ints, None and ...: such an index selects each element at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(isinstance(p, (int, np.integer, slice)) or p is None or p is Ellipsis for p in parts)
+
+
+class GetItem(Function):
+    rule = "zeros, with gy added at the index"
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        self.input_shape = x.shape
+        return x[self.index]
+
+    def backward(self, gy):
+        # each picked element gets its gy: ScatterAdd, the adjoint of indexing
+        return ScatterAdd.in_backward(gy, index=self.index, shape=self.input_shape)
+
+    def explain_error(self, arrays, error):
+        return f"indexing a tensor of shape {arrays[0].shape}: {error}"
+
+
+class ScatterAdd(Function):
+    """The adjoint of x[index]: zeros of `shape`, with the values added in at `index`.
+
+    Repeated indices add up (x[[0, 0]] uses x[0] twice, so x[0] gets both gradients).
+    """
+
+    rule = "gy[index]"
+
+    def __init__(self, index, shape):
+        self.index, self.shape = index, shape
+
+    def forward(self, values):
+        out = np.zeros(self.shape, values.dtype)
+        if _is_basic(self.index) or getattr(self.index, "dtype", None) == np.bool_:
+            out[self.index] = values
+        else:
+            np.add.at(out, self.index, values)
+        return out
+
+    def backward(self, gy):
+        return gy[self.index]
+
+
+class Concatenate(Function):
+    rule = "each input gets its slice of gy"
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *arrays):
+        self.ends = np.cumsum([a.shape[self.axis] for a in arrays])
+        return np.concatenate(arrays, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        starts = [0, *self.ends[:-1]]
+        return tuple(
+            gy[(slice(None),) * axis + (slice(int(s), int(e)),)] if need else None
+            for s, e, need in zip(starts, self.ends, self.needs_input_grad)
+        )
+
+    def explain_error(self, arrays, error):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        return f"concatenate along axis {self.axis}: shapes {shapes} do not fit: {error}"
+
+
+class Stack(Function):
+    rule = "each input gets its slice of gy"
+    def __init__(self, axis=0):
+        self.axis = axis
+
+    def forward(self, *arrays):
+        return np.stack(arrays, axis=self.axis)
+
+    def backward(self, gy):
+        axis = self.axis % gy.ndim
+        return tuple(
+            gy[(slice(None),) * axis + (i,)] if need else None
+            for i, need in enumerate(self.needs_input_grad)
+        )
+
+    def explain_error(self, arrays, error):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        return f"stack: all tensors need the same shape, got {shapes}"
