@@ -9,6 +9,7 @@ functions).
 """
 
 from . import functional, init, utils
+from .attention import MultiheadAttention
 from .embedding import Embedding
 from .layers import (
     AvgPool2d,
@@ -31,6 +32,6 @@ from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 __all__ = [
     "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Embedding", "Flatten",
     "GRU", "GRUCell", "LSTM", "LSTMCell", "Linear", "LoadResult", "MaxPool2d", "Module",
-    "ModuleList", "Parameter", "RNN", "RNNCell", "ReLU", "Sequential", "Sigmoid", "Softmax",
-    "Tanh", "functional", "init", "utils",
+    "ModuleList", "MultiheadAttention", "Parameter", "RNN", "RNNCell", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
 ]

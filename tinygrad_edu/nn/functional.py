@@ -412,4 +412,5 @@ def cross_entropy(logits, target) -> Tensor:
 
 # ---- sequences (their own files; here so that F.* reaches them) --------------------------------
 
+from .attention import scaled_dot_product_attention  # noqa: E402, F401
 from .embedding import embedding  # noqa: E402, F401
