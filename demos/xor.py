@@ -87,7 +87,7 @@ def draw(model, path: Path, explorer: Path | None = None) -> Path:
     if explorer is not None:  # before backward(): the page keeps the graph and leaves .grad
         tg.viz.save_html(loss, explorer, model=model)
     model.zero_grad()
-    loss.backward()
+    loss.backward(retain_graph=True)  # keeps the graph's values, so the drawing can show them
     # model=: its parameters are labelled hidden.weight and output.weight in the drawing
     return tg.viz.save_graph(loss, path, show_values=True, show_grads=True, model=model)
 

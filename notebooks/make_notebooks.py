@@ -152,7 +152,7 @@ GATES_AND_DELTA_RULE = [
         y_t.name = "y"
         E = 0.5 * ((d - y_t) ** 2).sum()
         E.name = "E"
-        E.backward()                      # W.grad에 dE/dW를 채웁니다
+        E.backward(retain_graph=True)     # W.grad에 dE/dW를 채웁니다 (그래프의 값은 아래 그림을 위해 남깁니다)
         print(W.grad)
     """),
     code("""

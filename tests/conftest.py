@@ -70,3 +70,32 @@ def check_op(fn, reference, *arrays, grads=True, second_order=True, dtype32=np.f
 @pytest.fixture(name="check_op", scope="session")
 def check_op_fixture():
     return check_op
+
+
+@pytest.fixture(name="lines_run", scope="session")
+def lines_run_fixture():
+    """lines_run(fn, module) -> how many lines of Python in `module` (a file name such as
+    "autograd.py") ran while fn() ran: a count of steps, the same on every machine, where a
+    timing would not be (speed itself is measured in benchmarks/, never in tests)."""
+    import sys
+
+    def lines_run(fn, module):
+        count = 0
+
+        def trace(frame, event, arg):
+            nonlocal count
+            if frame.f_code.co_filename.endswith(module):
+                if event == "line":
+                    count += 1
+                return trace
+            return None
+
+        previous = sys.gettrace()
+        sys.settrace(trace)
+        try:
+            fn()
+        finally:
+            sys.settrace(previous)
+        return count
+
+    return lines_run

@@ -213,6 +213,112 @@ def test_max_pool_tie_inside_a_window_goes_to_the_first_in_reading_order():
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0.0, 1.0], [0.0, 0.0]])
 
 
+def test_max_pool_padding_never_wins_a_window_of_minus_inf():
+    # Issue 18 item 4: the -inf padding tied with a -inf input and, first in reading order,
+    # took the gradient: the input received 4 in total, PyTorch gives 9.
+    x = Tensor(np.full((1, 1, 3, 3), -np.inf), requires_grad=True)
+    y = F.max_pool2d(x, 3, stride=1, padding=1)
+    np.testing.assert_array_equal(y.numpy(), np.full((1, 1, 3, 3), -np.inf))
+    y.sum().backward()
+    # each of the 9 windows sends its 1 to its first input in reading order (as PyTorch does)
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[4.0, 2.0, 0.0],
+                                                         [2.0, 1.0, 0.0],
+                                                         [0.0, 0.0, 0.0]])
+
+
+def test_max_pool_padding_never_wins_against_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.full((2, 2, 5, 4), -np.inf)
+    x[0, 0, 2, 1] = -1.0
+    x[1, 1, 0, :] = np.nan  # several NaNs in a window: PyTorch's gradient goes to the last
+    for kernel, stride, padding in ((3, 1, 1), ((3, 2), (2, 1), (1, 1)), (5, 2, 2)):
+        ours = Tensor(x.copy(), requires_grad=True)
+        theirs = torch.tensor(x, requires_grad=True)
+        y = F.max_pool2d(ours, kernel, stride, padding)
+        ty = torch.nn.functional.max_pool2d(theirs, kernel, stride, padding)
+        np.testing.assert_array_equal(y.numpy(), ty.detach().numpy())
+        grad = np.random.default_rng(3).standard_normal(y.shape)
+        y.backward(grad)
+        ty.backward(torch.tensor(grad))
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_max_pool_of_a_nan_window_sends_the_gradient_to_the_nan():
+    x = Tensor(np.array([[[[1.0, np.nan], [3.0, 2.0]]]]), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    assert np.isnan(y.item())
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], [[0.0, 1.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint8])
+def test_max_pool_pools_integers_with_padding(dtype):
+    # Issue 18 item 8: OverflowError: cannot convert float infinity to integer.
+    x = np.arange(16, dtype=dtype).reshape(1, 1, 4, 4)
+    y = F.max_pool2d(Tensor(x), 3, stride=1, padding=1)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y.numpy()[0, 0], [[5, 6, 7, 7], [9, 10, 11, 11],
+                                                    [13, 14, 15, 15], [13, 14, 15, 15]])
+    loop = loop_pool(x.astype(np.float64), 3, 1, 1, np.max, -np.inf)
+    np.testing.assert_array_equal(y.numpy(), loop)
+
+
+def test_max_pool_of_integers_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).integers(-50, 50, (2, 3, 6, 5))
+    for kernel, stride, padding in ((3, 1, 1), (2, None, 0), ((3, 2), 2, (1, 1))):
+        y = F.max_pool2d(Tensor(x), kernel, stride, padding)
+        ty = torch.nn.functional.max_pool2d(torch.tensor(x), kernel, stride, padding)
+        assert str(ty.dtype) == f"torch.{y.dtype}"
+        np.testing.assert_array_equal(y.numpy(), ty.numpy())
+
+
+@pytest.mark.parametrize("stride, padding", [(None, 0), (1, 1), (2, 1)])
+def test_avg_pool_of_integers_gives_the_default_float(stride, padding):
+    # Issue 18 item 5: float64, where every other fraction op on integers gives float32.
+    x = np.arange(32).reshape(1, 2, 4, 4)
+    y = F.avg_pool2d(Tensor(x), 2 if padding == 0 else 3, stride, padding)
+    assert y.dtype == np.float32 == Tensor(x).mean().dtype
+    kernel = 2 if padding == 0 else 3
+    expected = loop_pool(x.astype(np.float64), kernel, kernel if stride is None else stride,
+                         padding, np.mean, 0.0)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-6)
+    previous = tg.get_default_dtype()
+    tg.set_default_dtype(np.float64)
+    try:
+        assert F.avg_pool2d(Tensor(x), 2).dtype == np.float64  # the default, whichever it is
+    finally:
+        tg.set_default_dtype(previous)
+
+
+def test_max_pool_with_padding_is_no_anomaly():
+    # Issue 18 item 7: the -inf fill of the padding made detect_anomaly report
+    # "Im2Col forward produced inf (its inputs were finite)" on correct code.
+    x = leaf(1, 2, 5, 5)
+    with tg.detect_anomaly():
+        y = F.max_pool2d(x, 3, stride=1, padding=1)
+        y.sum().backward()
+    expected = loop_pool(x.numpy(), 3, 1, 1, np.max, -np.inf)
+    np.testing.assert_array_equal(y.numpy(), expected)
+    assert x.grad.numpy().sum() == y.size
+    with pytest.raises(RuntimeError, match="Log forward produced nan"):  # still on duty
+        with tg.detect_anomaly():
+            (F.max_pool2d(x, 3, stride=1, padding=1) - 100.0).log()
+
+
+@pytest.mark.parametrize("padding", [0, 1])
+def test_max_pool_forward_takes_steps_linear_in_the_window(padding, lines_run):
+    # Issue 18 item 14: each position of a window cleared the wins of every earlier one,
+    # K * K steps: kernel 15, stride 1 took 677 ms to PyTorch's 13.5 ms.
+    x = Tensor(np.random.default_rng(2).standard_normal((1, 2, 24, 24)))
+
+    def steps(kernel):
+        return lines_run(lambda: F.max_pool2d(x, kernel, 1, padding), "conv.py")
+
+    small, large = steps(4), steps(12)  # windows of 16 and 144 positions
+    assert large / small < 12, (small, large)  # linear: 9 (quadratic was about 55)
+
+
 def test_im2col_and_its_backward_are_adjoint():
     # <im2col(x), c> = <x, col2im(c)>: the backward of im2col is its transpose
     x = leaf(2, 3, 7, 6)
@@ -272,6 +378,17 @@ def test_channel_mismatch_names_both_shapes():
                                          r"\(2, 3, 8, 8\)\) but the weight of shape "
                                          r"\(4, 1, 3, 3\) expects 1"):
         F.conv2d(np.zeros((2, 3, 8, 8)), np.zeros((4, 1, 3, 3)))
+
+
+def test_conv2d_bias_of_the_wrong_length_names_conv2d_and_the_channels():
+    # Issue 18 item 9: "reshape: cannot reshape a tensor of shape (3,) into (2, 1)".
+    x, w = Tensor(np.ones((1, 1, 4, 4))), Tensor(np.ones((2, 1, 3, 3)))
+    for bias, shape in ((np.ones(3), "(3,)"), (Tensor(np.ones((2, 1))), "(2, 1)")):
+        with pytest.raises(ValueError, match=re.escape(
+                f"conv2d: the bias has shape {shape}, but the weight of shape (2, 1, 3, 3) "
+                f"makes 2 output channels: the bias needs one value per output channel, "
+                f"shape (2,)")):
+            F.conv2d(x, w, bias)
 
 
 def test_kernel_larger_than_the_padded_input():

@@ -36,6 +36,10 @@ def test_xor_prints_a_correct_truth_table_and_draws_the_graph(tmp_path):
     texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
     for label in ["hidden.weight", "output.weight", "loss", "grad:", "data:"]:
         assert label in texts
+    # Issue 18 item 1: drawn after backward(), it showed 24 `nan` for finite values.
+    assert "nan" not in texts and "freed" not in texts
+    squeezed = " ".join(texts.replace("\xa0", " ").split())
+    assert "X (with bias column) (4, 3) float32 data: [[0 0 1] [0 1 1] [1 0 1] [1 1 1]]" in squeezed
     explorer = tmp_path / "xor_explorer.html"  # next to the graph
     assert f"(open in a browser): {explorer}" in out
     page = explorer.read_text(encoding="utf-8")

@@ -195,7 +195,7 @@ def test_large_arrays_are_summarised_with_min_mean_max():
     lines = [line for line in str(steps).splitlines() if line.startswith("  -> x")]
     assert len(lines) == 2  # x * x: each side sends gy * x
     for line in lines:
-        assert line.split("  ", 2)[2].strip() == "shape (40,): min 0  mean 19.5  max 39"
+        assert line.split("  ", 2)[2].strip() == "shape (40,): min 0 mean 19.5 max 39"
 
 
 def test_every_builtin_op_states_its_rule_and_a_users_op_may_too():
@@ -302,6 +302,25 @@ def test_a_larger_graph_is_cut_as_draw_graph_cuts_it(tmp_path):
     assert len(data["tensors"]) + len(data["backward"]) == drawing.nodes_drawn
     assert data["stepsLeftOut"] == 200 + 1 - len(data["backward"])
     assert f"{drawing.nodes_left_out} nodes far from the output are not drawn" in page
+
+
+def test_hostile_names_stay_inside_the_pages_data(tmp_path):
+    # Issue 18 item 15 (the browser test shows the page working with these names): only `</`
+    # was escaped, so `<!--<script>` in a name blanked the page.
+    names = ["<!--<script>", "</script>", "a & b > c", "line\u2028sep\u2029", "nul\x00\x1b", 42]
+    weights = [Tensor(np.ones(2), requires_grad=True, name=name) for name in names]
+    loss = weights[0]
+    for w in weights[1:]:
+        loss = loss * w
+    page = tg.viz.explore(loss.sum()).html
+    script = page.split('id="explorer-data">', 1)[1].split("</script>", 1)[0]
+    for unsafe in "<>&\u2028\u2029":
+        assert unsafe not in script
+    data = json.loads(script)
+    labels = sorted(t["label"] for t in data["tensors"].values() if t["label"] in
+                    {tg.viz.drawing.printable(name) for name in names})
+    assert labels == sorted(["<!--<script>", "</script>", "a & b > c", "line\\u2028sep\\u2029",
+                             "nul\\x00\\x1b", "42"])
 
 
 def test_explore_shows_the_page_inline_for_jupyter(tmp_path):

@@ -251,3 +251,39 @@ def test_explore_works_inline_as_jupyter_shows_it(browser, tmp_path):
         browser.switch_to.default_content()
     errors = [entry for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
     assert errors == []
+
+
+HOSTILE_NAMES = [
+    "<!--<script>",  # once blanked the page: the parser skipped past the script's real end
+    "</script><script>document.title='owned'</script>",
+    "a & b > c < d",
+    "line\u2028sep\u2029para",
+    "tab\tnewline\nescape\x1bnul\x00",
+    42,  # not a string at all
+]
+
+
+def test_hostile_names_neither_break_the_page_nor_run(browser, tmp_path):
+    # Issue 18 item 15: only `</` was escaped in the page's inline JSON.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    weights = [Tensor(np.full(2, i + 1.0), requires_grad=True, name=name)
+               for i, name in enumerate(HOSTILE_NAMES)]
+    loss = weights[0]
+    for w in weights[1:]:
+        loss = loss * w
+    loss = loss.sum()
+    page = tg.viz.save_html(loss, tmp_path / "hostile.html")
+    open_page(browser, page)
+    assert browser.title == "Backward pass of sum1"  # no injected script ran
+    count = len(tg.viz.explain_backward(loss, retain_graph=True))
+    assert browser.find_element(By.ID, "step-title").text == (
+        f"Backward step 1 of {count}: Sum")
+    shown = []
+    for node in browser.find_elements(By.CSS_SELECTOR, "#graph g.node.parameter"):
+        ActionChains(browser).move_to_element(node).perform()
+        shown.append(browser.find_element(By.ID, "tensor-title").get_property("textContent"))
+    expected = [tg.viz.drawing.printable(name) for name in HOSTILE_NAMES]
+    assert sorted(title.split("  ")[0] for title in shown) == sorted(expected)
+    assert_offline_and_quiet(browser, page)

@@ -1,6 +1,8 @@
 """nn.functional: values against NumPy (and PyTorch when installed), gradients against
 central differences (tg.gradcheck, float64), the documented conventions and error messages."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -141,6 +143,79 @@ def test_batch_norm_gradcheck():
 def test_batch_norm_needs_two_samples_in_training():
     with pytest.raises(ValueError, match=r"more than one sample .* shape \(1, 3\)"):
         F.batch_norm(Tensor(np.ones((1, 3))), None, None, training=True)
+
+
+@pytest.mark.parametrize("recording", [True, False])
+def test_batch_norm_updates_running_stats_given_as_tensors_in_any_grad_mode(recording):
+    # Issue 18 item 2: with Tensors, `running_mean *= ...` rebound a local name while
+    # recording, so the caller's statistics stayed as they were; under no_grad they changed.
+    x = rng.standard_normal((8, 3)) * 2 + 1
+    running_mean, running_var = Tensor(np.zeros(3)), Tensor(np.ones(3))
+    mean_array, var_array = running_mean.data, running_var.data
+    with (tg.enable_grad() if recording else tg.no_grad()):
+        F.batch_norm(Tensor(x, requires_grad=True), running_mean, running_var, training=True)
+    np.testing.assert_allclose(running_mean.numpy(), 0.1 * x.mean(0))
+    np.testing.assert_allclose(running_var.numpy(), 0.9 + 0.1 * x.var(0, ddof=1))
+    assert running_mean.data is mean_array and running_var.data is var_array  # in place
+
+
+def test_batch_norm_tensor_running_stats_match_pytorch_in_both_grad_modes():
+    torch = pytest.importorskip("torch")
+    x = rng.standard_normal((8, 3))
+    for recording in (True, False):
+        ours = Tensor(np.zeros(3)), Tensor(np.ones(3))
+        theirs = torch.zeros(3, dtype=torch.float64), torch.ones(3, dtype=torch.float64)
+        with (tg.enable_grad() if recording else tg.no_grad()):
+            F.batch_norm(Tensor(x, requires_grad=True), *ours, training=True)
+        with torch.set_grad_enabled(recording):
+            torch.nn.functional.batch_norm(torch.tensor(x, requires_grad=True), *theirs,
+                                           training=True)
+        for mine, reference in zip(ours, theirs):
+            np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("wrong", ["running_mean", "running_var", "weight", "bias"])
+def test_batch_norm_checks_every_length_before_changing_anything(wrong):
+    # Issue 18 item 3: a running_mean of the wrong length was changed in place, and then
+    # NumPy's broadcast error came.
+    arguments = {"running_mean": np.zeros(3), "running_var": np.ones(3),
+                 "weight": Tensor(np.ones(3)), "bias": Tensor(np.zeros(3))}
+    arguments[wrong] = np.full(2, 0.5) if wrong.startswith("running") else Tensor(np.ones(2))
+    before = {k: np.array(v.data if isinstance(v, Tensor) else v) for k, v in arguments.items()}
+    with pytest.raises(ValueError, match=re.escape(
+            f"batch_norm: {wrong} has 2 values, but the input of shape (8, 3) has 3 features "
+            f"(axis 1): it needs one value per feature, shape (3,)")):
+        F.batch_norm(Tensor(rng.standard_normal((8, 3))), training=True, **arguments)
+    for k, v in arguments.items():
+        np.testing.assert_array_equal(v.data if isinstance(v, Tensor) else v, before[k])
+
+
+def test_batch_norm_in_eval_mode_needs_the_running_stats():
+    # Issue 18 item 10: AttributeError: 'NoneType' object has no attribute 'reshape'.
+    for missing in ("running_mean", "running_var"):
+        stats = {"running_mean": np.zeros(3), "running_var": np.ones(3), missing: None}
+        with pytest.raises(ValueError, match=re.escape(
+                f"batch_norm in evaluation mode (training=False) normalises with the running "
+                f"statistics, but {missing} is None: pass running_mean and running_var, or "
+                f"use training=True (the batch's own statistics)")):
+            F.batch_norm(Tensor(np.ones((4, 3))), training=False, **stats)
+
+
+def test_batch_norm_names_a_1d_input():
+    # Issue 18 item 10: a 1-d input gave IndexError: tuple index out of range.
+    with pytest.raises(ValueError, match=re.escape(
+            "batch_norm: expected an input of shape (N, C) or (N, C, H, W), features on axis "
+            "1, got shape (4,); one sample of C features is x.reshape(1, C)")):
+        F.batch_norm(Tensor(np.ones(4)), np.zeros(4), np.ones(4), training=True)
+
+
+def test_batch_norm_running_stats_must_be_updatable_floats():
+    with pytest.raises(TypeError, match="batch_norm: running_mean must be a NumPy array or a "
+                                        "Tensor, which training updates in place, got list"):
+        F.batch_norm(Tensor(np.ones((4, 3))), [0.0, 0.0, 0.0], np.ones(3), training=True)
+    with pytest.raises(TypeError, match="batch_norm: running_var must be a float array "
+                                        r"\(training averages into it\), got int64"):
+        F.batch_norm(Tensor(np.ones((4, 3))), np.zeros(3), np.ones(3, np.int64), training=True)
 
 
 # ---- mse_loss ---------------------------------------------------------------------------------

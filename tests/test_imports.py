@@ -48,3 +48,37 @@ def test_only_tensor_py_names_the_ops():
     # one road into each op: the Tensor method; tg.*, F.*, nn and the NumPy tables call it
     users = {name for name, targets in module_graph().items() if "ops" in targets}
     assert users == {"tensor", "__init__"}  # __init__ exports tg.unbroadcast
+
+
+def relative_imports():
+    """(file, line, module, name) for every `from .x import y` in the package, at any depth
+    (inside functions too: an import looked up when called fails only then)."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        here = path.relative_to(PACKAGE).with_suffix("").parts
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = list(here[: len(here) - node.level])
+                module = ".".join(["tinygrad_edu", *base, *(node.module or "").split(".")])
+                for alias in node.names:
+                    yield path.relative_to(PACKAGE), node.lineno, module.rstrip("."), alias.name
+
+
+def test_every_relative_import_points_at_something():
+    # Issue 18 item 6: viz/drawing.py imported Parameter from `.nn` (tinygrad_edu.viz.nn, which
+    # does not exist) inside a try/except ImportError, so a frozen Parameter was drawn as data.
+    import importlib
+
+    broken = []
+    for path, line, module, name in relative_imports():
+        try:
+            target = importlib.import_module(module)
+        except ImportError as error:
+            broken.append(f"{path}:{line}: from {module} import {name}: {error}")
+            continue
+        if name == "*" or hasattr(target, name):
+            continue
+        try:
+            importlib.import_module(f"{module}.{name}")  # a submodule not imported yet
+        except ImportError:
+            broken.append(f"{path}:{line}: {module} has no {name}")
+    assert broken == []

@@ -120,5 +120,7 @@ def test_notebook_runs_top_to_bottom(path, this_interpreters_kernel):
     assert "image/svg+xml" in kinds, f"{path.name} shows no graph drawn inline"
     svg = next(o["data"]["image/svg+xml"] for o in outputs if "image/svg+xml" in o.get("data", {}))
     assert "<svg" in svg and "tensor" in svg  # a drawn computational graph, not an empty picture
+    drawn = [o["data"]["image/svg+xml"] for o in outputs if "image/svg+xml" in o.get("data", {})]
+    assert not any(">nan" in g or " nan" in g for g in drawn)  # issue 18 item 1: `[nan nan nan]`
     warnings = [o["text"] for o in outputs if o.get("name") == "stderr"]
     assert not warnings, f"{path.name} wrote to stderr: {warnings}"

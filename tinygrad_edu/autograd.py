@@ -526,6 +526,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 on_step(ctx, node, grad, input_grads)
             if _anomaly_enabled:
                 _check_backward(ctx, input_grads)
+            handed = None  # ids of the gradients given to earlier inputs, from the third on
             for i, (parent, parent_grad) in enumerate(zip(inputs, input_grads)):
                 if parent_grad is None or not parent._requires_grad:
                     continue
@@ -533,9 +534,18 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 if type(parent_grad) not in usable or parent_grad.shape != parent.data.shape:
                     parent_grad = _checked_gradient(ctx, i, parent, parent_grad, create_graph)
                 # One array for two inputs (Add gives gy to both): the second gets a copy.
-                if i and not create_graph and (parent_grad is input_grads[0] or (
-                        i > 1 and any(parent_grad is g for g in input_grads[1:i]))):
-                    parent_grad = parent_grad.copy()
+                # Past two inputs the earlier ones are looked up in a set, not scanned, so that
+                # an op of n inputs (concatenate, stack) costs n steps, not n * n.
+                if i and not create_graph:
+                    if i == 1:
+                        shared = parent_grad is input_grads[0]
+                    else:
+                        if handed is None:
+                            handed = {id(g) for g in input_grads[:i]}
+                        shared = id(parent_grad) in handed
+                        handed.add(id(parent_grad))
+                    if shared:
+                        parent_grad = parent_grad.copy()
                 key = id(parent)
                 earlier = grads.get(key)
                 grads[key] = parent_grad if earlier is None else earlier + parent_grad

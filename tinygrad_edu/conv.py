@@ -200,29 +200,50 @@ class FirstMax(Function):
     # is this op along the window's columns, then along its rows (or once along the flattened
     # window, after im2col). Ties go to the first maximum in reading order, as the books'
     # argmax and PyTorch do, so that a window of equal values (zeros after a ReLU) passes its
-    # gradient to one input, not to all of them.
+    # gradient to one input, not to all of them. `real` (max pooling with padding): a bool
+    # array, real[p] broadcasting against x[..., p, ...], False where position p is padding;
+    # padding is never the maximum, not even of a window of -inf, and its fill value is never
+    # read (so it needs no -inf, which integers do not have).
 
-    def __init__(self, axis):
+    def __init__(self, axis, real=None):
         self.axis = axis  # counted from the front (>= 0)
+        self.real = real
 
     def forward(self, x):
         positions = range(x.shape[self.axis])
         cells = [x[self._at(p)] for p in positions]  # views of x, one per position
-        # wins[p]: where position p holds the first maximum; contiguous, one array per
-        # position, so that backward multiplies without strided casts
-        wins = np.empty((len(cells),) + cells[0].shape, bool)
-        y = cells[0]
-        wins[0] = True
-        for p in positions[1:]:
-            beats = np.greater(cells[p], y, out=wins[p])  # strictly: a tie keeps the earlier
-            if p == 1:
-                np.logical_not(beats, out=wins[0])
-            else:
-                for earlier in wins[:p]:
-                    earlier &= ~beats
-            y = np.maximum(y, cells[p])
+        real = self.real
+        # Two passes, each one step per position (the cost grows with the window, not with its
+        # square): the maximum, then where it is first reached.
+        y = cells[0].copy()
+        if real is None:
+            for p in positions[1:]:
+                np.maximum(y, cells[p], out=y)  # (NaN propagates, as in np.max)
+        else:
+            seen = np.broadcast_to(real[0], y.shape).copy()  # a real value came already
+            for p in positions[1:]:
+                np.copyto(y, cells[p], where=real[p] & ~seen)  # the first replaces the padding
+                np.maximum(y, cells[p], out=y, where=real[p])
+                seen |= real[p]
+        # wins[p]: where position p holds the first maximum; one contiguous array per position,
+        # so that backward multiplies without strided casts
+        wins = np.empty((len(cells),) + y.shape, bool)
+        taken = np.zeros(y.shape, bool)
+        for p in positions:
+            win = np.equal(cells[p], y, out=wins[p])
+            if real is not None:
+                win &= real[p]
+            np.greater(win, taken, out=win)  # a & ~b: not where an earlier one won the tie
+            taken |= win
+        if not taken.all():  # a window whose maximum is NaN: its last NaN gets gy (PyTorch's)
+            for p in reversed(positions):
+                nan = np.isnan(cells[p]) & ~taken
+                if real is not None:
+                    nan &= real[p]
+                wins[p] |= nan
+                taken |= nan
         self.save_for_backward(wins)
-        return y.copy() if len(cells) == 1 else y
+        return y
 
     def backward(self, gy):
         (wins,) = self.saved

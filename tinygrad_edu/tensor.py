@@ -114,6 +114,12 @@ class Tensor:
         """
         ctx = self._ctx
         if ctx is not None and self._grad is None and not ctx.retains_grad:
+            replaced = _replaced_parameter(self)
+            if replaced is not None:
+                name = replaced.name
+                raise RuntimeError(_REPLACED_PARAMETER.format(
+                    op=type(ctx).__name__, sign="-" if type(ctx) is _ops.Sub else "+",
+                    W=name if isinstance(name, str) and name.isidentifier() else "W"))
             warnings.warn(
                 "reading .grad of a non-leaf tensor (one made by an op): backward() does not "
                 "fill it in, so it is None. Call .retain_grad() on this tensor before "
@@ -623,7 +629,9 @@ class Released(Tensor):
     """What a graph keeps of a tensor once backward() (without retain_graph) released it.
 
     Its name, shape, dtype, `.grad` and the op that made it stay, so that the graph can still
-    be drawn; its values are gone (`.data` is a read-only array of NaN, in the same shape).
+    be drawn; its values are gone, and reading them (`.data`, `.numpy()`, printing) raises an
+    error that says so and how to keep them. (A stand-in that read as NaN once made drawings
+    show `nan` for values that were finite.)
     """
 
     __slots__ = ("_shape", "_dtype")
@@ -635,16 +643,65 @@ class Released(Tensor):
 
     @property
     def data(self):
-        filler = np.nan if self._dtype.kind == "f" else 0
-        return np.broadcast_to(np.array(filler, self._dtype), self._shape)
+        raise RuntimeError(
+            f"the values of this tensor ({self.described()}) were freed by backward(), which "
+            f"releases the graph's activations; to read them, call backward(retain_graph=True), "
+            f"or look at them (draw the graph) before backward()"
+        )
 
     @property
     def shape(self) -> tuple:
         return self._shape
 
     @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self._shape))
+
+    @property
     def dtype(self) -> np.dtype:
         return self._dtype
+
+    def described(self) -> str:
+        named = f"'{self.name}', " if self.name is not None else ""
+        return f"{named}shape {self._shape}, {self._dtype}"
+
+    def __repr__(self) -> str:
+        return f"Released({self.described()}: values freed by backward())"
+
+    __str__ = __repr__
+
+
+_REPLACED_PARAMETER = (
+    "{W}.grad is None: {W} is no longer the parameter that backward() fills and an optimizer "
+    "trains. It was made by `{W} {sign} ...` ({op}) from that parameter outside tg.no_grad(), "
+    "as `{W} = {W} {sign} lr * {W}.grad` does: {W} became a new tensor computed by an op, and "
+    "the parameter stays behind it in the graph. Update the parameter in place, without "
+    "recording:\n"
+    "    with tg.no_grad():\n"
+    "        {W} -= lr * {W}.grad\n"
+    "(To read the gradient of an intermediate tensor instead, call .retain_grad() on it "
+    "before backward().)"
+)
+
+
+def _replaced_parameter(t: Tensor):
+    """The parameter that `t` replaced in a hand-written update outside no_grad, else None.
+
+    `W = W - lr * W.grad` (or `W + ...`) gives a tensor made by Sub or Add whose first input
+    is a leaf that requires grad, of the same shape, and already has a gradient.
+    """
+    ctx = t._ctx
+    if type(ctx) not in (_ops.Sub, _ops.Add):
+        return None
+    parameter = ctx.inputs[0]
+    if (parameter._ctx is None and parameter._requires_grad and parameter._grad is not None
+            and parameter.shape == t.shape):
+        return parameter
+    return None
 
 
 def _floating(t: Tensor) -> Tensor:

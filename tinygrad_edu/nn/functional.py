@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import conv
+from ..autograd import no_grad
 from ..random import generator
-from ..tensor import Tensor
+from ..tensor import Tensor, get_default_dtype
 
 
 def _tensor(x) -> Tensor:
@@ -125,8 +126,20 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     running = (1 - momentum) * running + momentum * batch, with the unbiased variance
     (n / (n - 1)) for running_var, as PyTorch does. Evaluation: the running statistics
     normalise. (The books' `momentum=0.9` weighs the old value; it equals momentum=0.1 here.)
+    The running statistics are NumPy arrays or Tensors (changed in place either way, grad mode
+    or not, as PyTorch's are); every argument is checked before anything changes.
+
+    >>> import numpy as np
+    >>> running_mean, running_var = Tensor(np.zeros(2)), Tensor(np.ones(2))
+    >>> x = Tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> batch_norm(x, running_mean, running_var, training=True).numpy().round(3)
+    array([[-1., -1.],
+           [ 1.,  1.]])
+    >>> running_mean.numpy()                      # 0.9 * 0 + 0.1 * (2, 20)
+    array([0.2, 2. ])
     """
     x = _tensor(x)
+    _check_batch_norm(x, running_mean, running_var, weight, bias, training)
     axes = (0,) + tuple(range(2, x.ndim))  # every axis but the features'
     per_feature = (x.shape[1],) + (1,) * (x.ndim - 2)  # (C,) or (C, 1, 1): broadcasts over x
     if training:
@@ -140,12 +153,15 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
         centered = x - mean.reshape(per_feature)
         variance = (centered * centered).mean(axis=axes)
         x_hat = centered / (variance + eps).sqrt().reshape(per_feature)
-        if running_mean is not None:
-            running_mean *= 1.0 - momentum
-            running_mean += momentum * mean.data
-        if running_var is not None:
-            running_var *= 1.0 - momentum
-            running_var += (momentum * n / (n - 1)) * variance.data
+        # In place on the caller's arrays or Tensors: no_grad, or `running_mean *= ...` on a
+        # Tensor would make a new Tensor (while recording) and leave the caller's unchanged.
+        with no_grad():
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * mean.data
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += (momentum * n / (n - 1)) * variance.data
     else:
         x_hat = (x - running_mean.reshape(per_feature)) * \
             (1.0 / np.sqrt(running_var + eps)).reshape(per_feature)
@@ -154,6 +170,48 @@ def batch_norm(x, running_mean, running_var, weight=None, bias=None, training=Fa
     if bias is not None:
         x_hat = x_hat + bias.reshape(per_feature)
     return x_hat
+
+
+def _check_batch_norm(x, running_mean, running_var, weight, bias, training):
+    """batch_norm's arguments, each checked before anything is computed or changed."""
+    if x.ndim < 2:
+        raise ValueError(
+            f"batch_norm: expected an input of shape (N, C) or (N, C, H, W), features on axis "
+            f"1, got shape {x.shape}; one sample of C features is x.reshape(1, C)"
+        )
+    features = x.shape[1]
+    if not training:
+        for what, value in (("running_mean", running_mean), ("running_var", running_var)):
+            if value is None:
+                raise ValueError(
+                    f"batch_norm in evaluation mode (training=False) normalises with the "
+                    f"running statistics, but {what} is None: pass running_mean and "
+                    f"running_var, or use training=True (the batch's own statistics)"
+                )
+    for what, value in (("running_mean", running_mean), ("running_var", running_var),
+                        ("weight", weight), ("bias", bias)):
+        if value is None:
+            continue
+        running = what.startswith("running")
+        if running and training and not isinstance(value, (np.ndarray, Tensor)):
+            raise TypeError(
+                f"batch_norm: {what} must be a NumPy array or a Tensor, which training "
+                f"updates in place, got {type(value).__name__}"
+            )
+        shape = np.shape(value.data if isinstance(value, Tensor) else value)
+        if shape != (features,):
+            given = f"{shape[0]} values" if len(shape) == 1 else f"shape {shape}"
+            raise ValueError(
+                f"batch_norm: {what} has {given}, but the input of shape {x.shape} has "
+                f"{features} features (axis 1): it needs one value per feature, shape "
+                f"({features},)"
+            )
+        dtype = value.dtype if isinstance(value, (np.ndarray, Tensor)) else None
+        if running and training and dtype.kind != "f":
+            raise TypeError(
+                f"batch_norm: {what} must be a float array (training averages into it), "
+                f"got {dtype}"
+            )
 
 
 # ---- convolution and pooling (NCHW; the pieces are in tinygrad_edu/conv.py) -------------------
@@ -209,6 +267,14 @@ def conv2d(x, weight, bias=None, stride=1, padding=0) -> Tensor:
             f"conv2d: the input has {x.shape[1]} channels (shape {x.shape}) but the weight of "
             f"shape {weight.shape} expects {in_channels} (input shape (N, {in_channels}, H, W))"
         )
+    if bias is not None:
+        bias = _tensor(bias)
+        if bias.shape != (out_channels,):
+            raise ValueError(
+                f"conv2d: the bias has shape {bias.shape}, but the weight of shape "
+                f"{weight.shape} makes {out_channels} output channels: the bias needs one "
+                f"value per output channel, shape ({out_channels},)"
+            )
     n = x.shape[0]
     # The books: out = col @ W.reshape(FN, -1).T + b, (N*OH*OW, FN). Here the same product,
     # transposed: W (FN, C*KH*KW) @ col.T (C*KH*KW, N*OH*OW), with col.T stored as such
@@ -264,7 +330,8 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
 
     The gradient goes to the maximum of each window; when several values tie for it (a window
     of zeros after a ReLU), all of it goes to the first one in reading order, as in the books
-    (argmax) and PyTorch. Padding (at most half the kernel) counts as -inf, never the max.
+    (argmax) and PyTorch. Padding (at most half the kernel) is never the max, not even of a
+    window of -inf; integer tensors are pooled as integers.
 
     >>> import numpy as np
     >>> x = Tensor(np.array([[[[1.0, 2.0, 5.0, 0.0],
@@ -283,8 +350,20 @@ def max_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     if blocks is not None:  # windows side by side: the max of each window row, then of those
         row_max = conv.FirstMax.apply(blocks, axis=5)  # (N, C, OH, KH, OW)
         return conv.FirstMax.apply(row_max, axis=3)
-    columns = _window_columns(x, kernel, stride, padding, fill=-np.inf)
-    return _as_image(conv.FirstMax.apply(columns, axis=1), x.shape[0], out)
+    columns = _window_columns(x, kernel, stride, padding, fill=0)  # the fill is never read:
+    real = _real_positions(x.shape, kernel, stride, padding)    # FirstMax skips the padding
+    return _as_image(conv.FirstMax.apply(columns, axis=1, real=real), x.shape[0], out)
+
+
+def _real_positions(shape, kernel, stride, padding):
+    """(KH*KW, N*OH*OW) bools, in _window_columns' order: False where a window holds padding,
+    or None without padding."""
+    if padding == (0, 0):
+        return None
+    n, _, h, w = shape
+    one_image = conv.im2col_array(np.ones((1, 1, h, w), bool), kernel, stride, padding,
+                                  fill=False, layout="columns")  # (KH*KW, OH*OW)
+    return np.tile(one_image, (1, n))
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
@@ -297,6 +376,8 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0) -> Tensor:
     array([[[[2.5, 4.5]]]])
     """
     x = _tensor(x)
+    if x.dtype.kind != "f":  # a mean is a fraction: the default float, as for x.mean()
+        x = x.astype(get_default_dtype())
     kernel, stride, padding, out = _pool_geometry("avg_pool2d", x, kernel_size, stride, padding)
     blocks = _blocks(x, kernel, stride, padding, out)
     if blocks is not None:  # windows side by side: the mean of each window row, then of those

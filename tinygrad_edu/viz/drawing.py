@@ -14,13 +14,14 @@ import graphviz
 import numpy as np
 
 from ..files import write_atomically
+from ..nn.module import Parameter
 from ..tensor import Tensor
+from .formatting import format_array, format_number, freed_note
 from .resolver import RENDERED_FORMATS, SOURCE_FORMATS, render_source
 
 __all__ = ["DEFAULT_MAX_NODES", "GraphDrawing", "draw_graph"]
 
 DEFAULT_MAX_NODES = 500  # beyond this a layout takes long and nobody can read it anyway
-SMALL_ARRAY = 16  # arrays up to this many elements are printed in full
 
 # The legend (docs/visualization.md shows it). Each kind of node also gets an SVG class.
 _FONT = "Helvetica"
@@ -37,10 +38,10 @@ _NOTE_STYLE = {"shape": "note", "style": "filled", "fillcolor": "#fff8dc", "colo
 _GRAD_COLOUR = "#b00020"
 _LEFT_BREAK = '<br align="left"/>'
 _VALUE_COLOUR = "#333333"
+_VALUE_WIDTH = 60  # characters per line of values in a box
 
 # Op attributes worth showing under the op's name (`Sum axis=1`); others are internal state.
 _OP_OPTIONS = ("axis", "axes", "keepdims", "shape", "index", "lo", "hi", "dtype")
-
 
 
 class GraphDrawing(graphviz.Digraph):
@@ -129,7 +130,9 @@ def draw_graph(
     Tensors are boxes (name, shape, dtype), ops are ellipses; data flows along the arrows.
     Colours tell parameters, data inputs, constants and the output apart (see
     docs/visualization.md). `show_values` / `show_grads` print each tensor's values / `.grad`
-    (up to 16 elements in full, larger arrays as min/mean/max). A graph of more than
+    (up to 16 elements in full, larger arrays as min/mean/max); after a backward() without
+    `retain_graph=True` the graph has let go of its activations, and the drawing says so
+    where their values would be (the parameters' values and gradients stay). A graph of more than
     `max_nodes` nodes is cut: the nodes nearest the output are drawn, and a note says how
     many were left out. With `model` (an nn.Module), its parameters that have no name of
     their own are labelled with their names in the model (`fc1.weight`, ...). `labels`, a
@@ -166,7 +169,6 @@ def draw_graph(
         node_attr={"fontname": _FONT, "fontsize": "11"},
         edge_attr={"color": "#555555", "arrowsize": "0.7"},
     )
-    parameter_class = _parameter_class()
     model_names = {}
     if model is not None:
         if not hasattr(model, "named_parameters"):
@@ -176,7 +178,7 @@ def draw_graph(
     for node in nodes:
         node_id = drawn[id(node)]
         if isinstance(node, Tensor):
-            kind = _tensor_kind(node, tensor, parameter_class)
+            kind = _tensor_kind(node, tensor)
             label = node.name if node.name is not None else model_names.get(id(node))
             if label is None and labels is not None and kind != "constant":
                 label = labels(node)
@@ -228,25 +230,14 @@ def _op_inputs(op):
     return getattr(op, "inputs", ())
 
 
-def _parameter_class():
-    # Looked up when drawing, not at import: nn is built on top of the engine, and viz must
-    # not depend on the order the package imports its parts. Without nn, a leaf with
-    # requires_grad counts as a parameter on its own.
-    try:
-        from .nn import Parameter
-    except ImportError:
-        return None
-    return Parameter
-
-
-def _tensor_kind(t, output, parameter_class) -> str:
+def _tensor_kind(t, output) -> str:
     if t is output:
         return "output"
     if t._ctx is not None:
         return "intermediate"
-    if t.requires_grad or (parameter_class is not None and isinstance(t, parameter_class)):
+    if t.requires_grad or isinstance(t, Parameter):  # a frozen Parameter is still one
         return "parameter"
-    if t.name is None and t.data.size == 1:
+    if t.name is None and t.size == 1:
         return "constant"  # a Python number in `x * 2.0`
     return "input"
 
@@ -257,14 +248,16 @@ def _tensor_node(t, kind, label, show_values, show_grads) -> dict:
         style += ",dashed"  # a frozen parameter
     lines = []
     if label is not None:
-        lines.append(f"<b>{_escape(label)}</b>")
+        lines.append(f"<b>{_escape(printable(label))}</b>")
     if kind == "constant":
-        lines.append(_escape(_format_number(t.data)))
+        lines.append(_escape(format_number(t.data)))
         lines.append(f'<font point-size="8">{t.dtype}</font>')
     else:
         lines.append(_escape(f"{t.shape} {t.dtype}"))
         if show_values:
-            lines.append(_value_block(t.data, "data", _VALUE_COLOUR))
+            freed = freed_note(t)
+            data = t.data if freed is None else freed
+            lines.append(_value_block(data, "data", _VALUE_COLOUR))
     if show_grads and (t._grad is not None or (t.is_leaf and t.requires_grad)):
         grad = None if t._grad is None else t._grad.data  # _grad: no non-leaf warning here
         lines.append(_value_block(grad, "grad", _GRAD_COLOUR))
@@ -319,8 +312,15 @@ def _describe_index(index) -> str:
 
 
 def _value_block(array, title, colour) -> str:
-    """Values as left-aligned monospace lines in a smaller font, rows lined up under the first."""
-    text = "None" if array is None else _format_array(array)
+    """Values as left-aligned monospace lines in a smaller font, rows lined up under the first.
+
+    `array` may also be a sentence that stands for the values (they were freed)."""
+    if array is None:
+        text = "None"
+    elif isinstance(array, str):
+        text = array
+    else:
+        text = format_array(array, width=_VALUE_WIDTH)
     indent = " " * len(f"{title}: ")
     lines = f"{title}: {text}".split("\n")
     body = "".join(
@@ -340,28 +340,18 @@ def _html_label(lines) -> str:
     return "<" + label + ">"
 
 
-def _format_array(array) -> str:
-    if array.size == 0:
-        return "(empty)"
-    if array.size <= SMALL_ARRAY:
-        return np.array2string(array, precision=4, suppress_small=True, max_line_width=60)
-    values = array.astype(np.float64) if array.dtype.kind == "b" else array
-    with np.errstate(all="ignore"):  # nan and inf are shown, not warned about
-        low, mean, high = values.min(), values.mean(), values.max()
-    return f"{array.shape} min {low:.4g} mean {mean:.4g} max {high:.4g}"
-
-
-def _format_number(array) -> str:
-    value = array.reshape(-1)[0]
-    if array.dtype.kind == "f" and np.isfinite(value):
-        if value != 0 and not 1e-4 <= abs(value) < 1e6:
-            return np.format_float_scientific(value, trim="-")
-        return np.format_float_positional(value, trim="0")  # 2.0, not 2. or 2.0000001
-    return str(value.item())
-
-
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def printable(name) -> str:
+    """A tensor's name as text a picture can hold: any object as its str(), control
+    characters (a newline, an escape, NUL) written out as escapes (`\\n`, `\\x1b`), since
+    Graphviz's labels and XML cannot carry them."""
+    text = name if isinstance(name, str) else str(name)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def write_drawing(drawing, path, format) -> Path:

@@ -33,11 +33,10 @@ import numpy as np
 
 from .. import autograd
 from ..tensor import Tensor
+from .drawing import printable
+from .formatting import format_array
 
 __all__ = ["BackwardStep", "BackwardSteps", "explain_backward"]
-
-SMALL_ARRAY = 16  # arrays up to this many elements are printed in full, larger ones summarised
-
 
 @dataclass(eq=False)
 class BackwardStep:
@@ -168,10 +167,10 @@ class Labels:
         if label is not None:
             return label
         if tensor.name is not None:
-            label = tensor.name
+            label = printable(tensor.name)  # any object, control characters written out
         elif tensor._ctx is not None:
             label = self._next(type(tensor._ctx).__name__.lower())
-        elif tensor.data.size == 1 and not tensor.requires_grad:
+        elif tensor.size == 1 and not tensor.requires_grad:
             label = format_array(tensor.data.reshape(()))
         else:
             label = self._next("param" if tensor.requires_grad else "data")
@@ -185,23 +184,6 @@ class Labels:
 
 def _copy(grad):
     return np.array(grad.data if isinstance(grad, Tensor) else grad, copy=True)
-
-
-def format_array(array, small=SMALL_ARRAY) -> str:
-    """Numbers to 4 significant digits; an array of more than `small` elements summarised."""
-    array = np.asarray(array)
-    if array.size == 0:
-        return f"(empty, shape {array.shape})"
-    if array.size > small:
-        values = array.astype(np.float64) if array.dtype.kind == "b" else array
-        with np.errstate(all="ignore"):  # nan and inf are shown, not warned about
-            low, mean, high = values.min(), values.mean(), values.max()
-        return f"shape {array.shape}: min {low:.4g}  mean {mean:.4g}  max {high:.4g}"
-    if array.dtype.kind == "f":
-        width = max(len(f"{v:.4g}") for v in array.reshape(-1).tolist())
-        return np.array2string(array, max_line_width=72,
-                               formatter={"float_kind": lambda v: f"{v:.4g}".rjust(width)})
-    return np.array2string(array, max_line_width=72)
 
 
 def _shape_only(array) -> str:

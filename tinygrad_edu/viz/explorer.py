@@ -29,7 +29,8 @@ from .. import autograd
 from ..files import write_atomically
 from ..tensor import Tensor
 from .drawing import _nodes_nearest_first, draw_graph
-from .explain import format_array, record_steps
+from .explain import record_steps
+from .formatting import format_array, freed_note
 from .resolver import render_source
 
 __all__ = ["EXPLORER_MAX_NODES", "Explorer", "explore", "save_html"]
@@ -97,7 +98,7 @@ def explorer_page(loss, max_nodes=EXPLORER_MAX_NODES, model=None, grad=None) -> 
         fit="fit" if fit else "",
         zoom="Actual size" if fit else "Fit to window",
         svg=svg,
-        data=json.dumps(data).replace("</", "<\\/"),  # cannot end the <script> early
+        data=script_json(data),
         style=_STYLE,
         script=_SCRIPT,
     )
@@ -122,7 +123,7 @@ def _page_data(loss, steps, drawing) -> dict:
                 "label": labels(node),
                 "shape": str(node.shape),
                 "dtype": str(node.dtype),
-                "value": _text(node.data),
+                "value": _values(node),
                 "grad": None if grad is None else _text(grad),
             }
 
@@ -159,9 +160,9 @@ def _page_data(loss, steps, drawing) -> dict:
             "name": type(op).__name__,
             "formula": f"{labels(tensor)} = {type(op).__name__}("
                        f"{', '.join(labels(t) for t in inputs)})",
-            "inputs": [{"to": node_ids.get(id(t)), "label": labels(t), "value": _text(t.data)}
+            "inputs": [{"to": node_ids.get(id(t)), "label": labels(t), "value": _values(t)}
                        for t in inputs],
-            "value": _text(tensor.data),
+            "value": _values(tensor),
         })
     return {"tensors": tensors, "backward": backward, "forward": forward,
             "stepsLeftOut": left_out, "nodesLeftOut": drawing.nodes_left_out}
@@ -169,6 +170,29 @@ def _page_data(loss, steps, drawing) -> dict:
 
 def _text(array) -> str:
     return format_array(array, small=PAGE_FULL_ARRAY)
+
+
+def _values(tensor) -> str:
+    freed = freed_note(tensor)
+    return _text(tensor.data) if freed is None else freed
+
+
+# Characters that JSON leaves as they are but an inline <script> must not hold: `<` and `>`
+# (`</script>` ends the script, `<!--<script>` makes the parser skip past the real end), `&`,
+# and U+2028/U+2029 (line ends to older JavaScript). Inside JSON they only occur in strings,
+# where a \u escape stands for the same character.
+_SCRIPT_UNSAFE = str.maketrans({
+    "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029",
+})
+
+
+def script_json(data) -> str:
+    """`data` as JSON that can stand inside an HTML <script> element whatever its strings hold.
+
+    >>> print(script_json({"name": "</script><!--<script>&"}))
+    {"name": "\\u003c/script\\u003e\\u003c!--\\u003cscript\\u003e\\u0026"}
+    """
+    return json.dumps(data, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
 
 
 def _cut_note(drawing, data) -> str:
