@@ -1,13 +1,16 @@
 """Sequence to sequence with and without attention: the second book's chapters 7 and 8.
 
 An encoder LSTM reads a question ("16+75", reversed, as the book does), a decoder LSTM
-writes the answer one character at a time ("_91"). Without attention the decoder sees the
-question only through the encoder's last state; with attention (`--attention`, the default)
-it looks back at every encoder state at each step (nn.MultiheadAttention with one head,
-whose weights show where it looked). The problems are made by our own seeded code
-(tinygrad_edu.sequences), 50,000 of them, the last 10% held out.
+writes the answer one character at a time after the start symbol "_". A sum is written from
+its last digit, as one adds by hand ("_19" for 91: each digit then needs only the two
+digits above it and the carry just made); the printout turns it around. Without attention
+the decoder sees the question only through the encoder's last state; with attention
+(`--attention`, the default) it looks back at every encoder state at each step
+(nn.MultiheadAttention with one head, whose weights show where it looked). The problems
+are made by our own seeded code (tinygrad_edu.sequences), 50,000 of them, the last 10%
+held out.
 
-    python demos/seq2seq.py                       # addition with attention (about 0.99)
+    python demos/seq2seq.py                       # addition with attention
     python demos/seq2seq.py --no-attention        # the plain seq2seq, for comparison
     python demos/seq2seq.py --task date           # "Sep 21, 2014" -> "2014-09-21"
     python demos/seq2seq.py [--epochs N] [--batch-size 128] [--hidden 128] [--lr 0.005]
@@ -95,11 +98,19 @@ def exact_match(model, x, t, chunk=1000) -> float:
 
 
 def load(task, count, seed):
-    problems = addition_problems if task == "addition" else date_problems
-    (x_train, t_train), (x_test, t_test), vocabulary = split(*problems(count, seed))
+    questions, answers = (addition_problems if task == "addition" else date_problems)(count, seed)
+    if task == "addition":  # the sum from its last digit, as one adds by hand (see above)
+        answers = ["_" + a[1:].strip()[::-1].ljust(len(a) - 1) for a in answers]
+    (x_train, t_train), (x_test, t_test), vocabulary = split(questions, answers)
     # Reversed questions (Sutskever et al. 2014, the book's improvement): the first answer
     # characters then sit close to the question characters they depend on.
     return (x_train[:, ::-1].copy(), t_train), (x_test[:, ::-1].copy(), t_test), vocabulary
+
+
+def readable(vocabulary, ids, task) -> str:
+    """An answer as a person writes it (a sum was written from its last digit)."""
+    text = vocabulary.decode(ids).strip()
+    return text[::-1] if task == "addition" else text
 
 
 def train(args):
@@ -136,12 +147,12 @@ def train(args):
     return model, history, (x_test, t_test), vocabulary
 
 
-def show_examples(model, x_test, t_test, vocabulary, count=5):
+def show_examples(model, x_test, t_test, vocabulary, task, count=5):
     guess, weights = model.generate(x_test[:count], t_test[0, 0], t_test.shape[1] - 1)
     for question, answer, right in zip(x_test[:count], guess, t_test[:count, 1:]):
         mark = "ok" if (answer == right).all() else "WRONG"
         print(f"  {vocabulary.decode(question[::-1]).strip():>28} = "
-              f"{vocabulary.decode(answer).strip():<10} {mark}")
+              f"{readable(vocabulary, answer, task):<10} {mark}")
     return guess, weights
 
 
@@ -171,7 +182,8 @@ def draw(history, model, x_test, t_test, vocabulary, args) -> None:
         ax.set_xticks(range(len(question)), list(vocabulary.decode(question)), fontsize=7)
         ax.set_yticks(range(len(answer)), list(vocabulary.decode(answer)))
     axes[1].set_xlabel("question, reversed as the encoder read it")
-    axes[0].set_ylabel("answer (one row per character)")
+    axes[0].set_ylabel("answer, in the order written" +
+                       (" (last digit first)" if args.task == "addition" else ""))
     figure.suptitle("attention weights: where the decoder looked (white = 1)")
     figure.tight_layout()
     figure.savefig(args.heatmap, dpi=100)
@@ -221,7 +233,7 @@ def main(argv=None) -> int:
         return 1
     print(f"trained in {time.perf_counter() - start:.1f} s; held-out exact match "
           f"{history[-1]['accuracy']:.4f}; a few held-out questions:")
-    show_examples(model, x_test, t_test, vocabulary)
+    show_examples(model, x_test, t_test, vocabulary, args.task)
     draw(history, model, x_test, t_test, vocabulary, args)
     return 0
 

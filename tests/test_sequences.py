@@ -6,8 +6,7 @@ import re
 
 import numpy as np
 
-from tinygrad_edu.sequences import (Vocabulary, addition_problems, date_problems, load_text,
-                                    split)
+from tinygrad_edu.sequences import Vocabulary, addition_problems, date_problems, load_text, split
 
 
 def test_addition_problems_are_right_distinct_fixed_width_and_repeatable():

@@ -138,3 +138,15 @@ def test_attention_messages_name_the_shapes():
     with pytest.raises(ValueError, match=r"embed_dim \(6\) must be a positive multiple of "
                        r"num_heads \(4\)"):
         nn.MultiheadAttention(6, 4)
+
+
+def test_attention_dropout_drops_weights_in_training_only(rng):
+    q = Tensor(rng.standard_normal((1, 50, 4)))
+    mha = make_mha(4, 1, dropout=0.5, batch_first=True)
+    _, weights = mha(q, q, q)
+    w = weights.numpy()
+    assert (w == 0).mean() > 0.3  # about half dropped, the rest scaled by 2
+    np.testing.assert_allclose(w.sum(axis=-1).mean(), 1.0, atol=0.15)
+    mha.eval()
+    _, weights = mha(q, q, q)
+    assert (weights.numpy() > 0).all()

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from ..random import generator
 from ..tensor import Tensor, get_default_dtype
 from . import init
 from .module import Module, Parameter
@@ -70,10 +71,9 @@ def attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
         allowed = np.broadcast_to(allowed, scores.shape)
         scores = scores.where(allowed, np.finfo(scores.dtype).min)
     weights = scores.softmax(axis=-1)
-    if dropout_p and training:
-        from .functional import dropout
-
-        weights = dropout(weights, dropout_p)
+    if dropout_p and training:  # inverted dropout, as F.dropout (which imports this file)
+        keep = generator().random(weights.shape) >= dropout_p
+        weights = weights * (keep / (1.0 - dropout_p)).astype(weights.dtype)
     return weights @ v, weights
 
 
