@@ -34,9 +34,12 @@ demo: $(VENV)/.installed-demo
 test: $(VENV)/.installed-test
 	$(PY) -m pytest
 
-# The Korean chapter notebooks in JupyterLab, with this venv's Python as their kernel.
+# The Korean notebooks in JupyterLab, with this venv's Python as their kernel. Jupyter refuses
+# to start as root unless told it may (containers and cloud machines often run as root).
+USER_ID ?= $(shell id -u 2>/dev/null)
+JUPYTER_ROOT := $(if $(filter 0,$(USER_ID)),--allow-root)
 notebooks: $(VENV)/.installed-notebooks
-	$(PY) -m jupyter lab notebooks
+	$(PY) -m jupyter lab $(JUPYTER_ROOT) notebooks
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/run.py

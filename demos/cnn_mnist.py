@@ -11,24 +11,27 @@ SimpleConvNet and DeepConvNet):
 The learning rate starts at --lr and falls to 0 along a half cosine over the run (cosine
 annealing, Loshchilov & Hutter 2017): large steps first, fine ones at the end. The default
 run (5 epochs, batches of 50) reaches a test accuracy of at least 0.99 (0.9916) in about two
-and a half minutes on two CPU cores; `--fashion` trains on Fashion-MNIST (about 0.91).
-Afterwards it saves the weights (.npz), draws the network's graph (SVG) and the learned
-first-layer filters (PNG, needs matplotlib), all in demos/output/ unless told otherwise.
+and a half minutes on two CPU cores; `--dataset fashion` trains on Fashion-MNIST (about
+0.91). Afterwards it saves the weights (.npz), draws the network's graph (SVG) and the
+learned first-layer filters (PNG, needs matplotlib), all in demos/output/ unless told
+otherwise.
 
-    python demos/cnn_mnist.py [--fashion] [--data-dir DIR] [--epochs 5] [--batch-size 50]
-                              [--lr 0.002] [--seed 0] [--save PATH] [--graph PATH]
-                              [--filters PATH] [--limit N] [--quick] [--quiet]
+    python demos/cnn_mnist.py [--dataset mnist|fashion] [--data-dir DIR] [--epochs 5]
+                              [--batch-size 50] [--lr 0.002] [--seed 0] [--save PATH]
+                              [--plot PATH] [--graph PATH] [--filters PATH] [--limit N]
+                              [--quick] [--quiet] [--detect-anomaly]
+
+The flags both MNIST demos take, their epoch loop and their exit codes are in
+demos/common.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
-from tqdm import tqdm
+import common
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -59,24 +62,10 @@ class ConvNet(nn.Module):
         return self.fc2(x)  # logits; cross_entropy applies the softmax
 
 
-class NonFiniteLoss(RuntimeError):
-    """The loss became NaN or infinite: training cannot go on."""
-
-
-def accuracy(model, x, labels, chunk=1000) -> float:
-    correct = 0
-    with tg.no_grad():
-        for start in range(0, len(x), chunk):
-            logits = model(x[start:start + chunk]).numpy()
-            correct += int((logits.argmax(axis=1) == labels[start:start + chunk]).sum())
-    return correct / len(x)
-
-
-def train(args):
+def train(args, on_epoch=common.print_epoch):
     """Train as `args` say; returns the model, the history of each epoch and the last batch."""
-    kind = "fashion" if args.fashion else "mnist"
     (x_train, t_train), (x_test, t_test) = tg.datasets.load_mnist(
-        root=args.data_dir, kind=kind, flatten=False)  # (N, 1, 28, 28) float32
+        root=args.data_dir, kind=args.dataset, flatten=False)  # (N, 1, 28, 28) float32
     if args.limit:
         x_train, t_train = x_train[:args.limit], t_train[:args.limit]
         x_test, t_test = x_test[:max(args.limit // 5, 500)], t_test[:max(args.limit // 5, 500)]
@@ -85,37 +74,15 @@ def train(args):
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     loader = DataLoader((x_train, t_train), batch_size=args.batch_size, shuffle=True,
                         seed=args.seed)
-    history, step = [], 0
-    total_steps = args.epochs * len(loader)
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        total, count = 0.0, 0
-        bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=args.quiet)
-        for x, t in bar:
-            optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
-            step += 1
-            loss = F.cross_entropy(model(x), t)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise NonFiniteLoss(f"the loss became {value} at step {step} (epoch {epoch}); "
-                                    f"training stopped. Try a smaller --lr (now {args.lr}).")
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += value * len(t)
-            count += len(t)
-            if step % 20 == 0:
-                bar.set_postfix(loss=f"{value:.4f}")
-        bar.close()
-        model.eval()
-        record = {"epoch": epoch, "loss": total / count,
-                  "test_acc": accuracy(model, x_test, t_test)}
-        history.append(record)
-        print(f"epoch {epoch}: loss {record['loss']:.4f}, test acc {record['test_acc']:.4f}",
-              flush=True)
-        if args.save:
-            model.save(args.save)  # written atomically: an interrupted save keeps the old file
+
+    def cosine(step, total_steps):  # from --lr down to 0 along a half cosine
+        return args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+
+    def evaluate(model):
+        return {"test_acc": common.accuracy(model, x_test, t_test)}
+
+    history = common.train_epochs(args, model, optimizer, loader, evaluate, on_epoch,
+                                  schedule=cosine, postfix_every=20)
     return model, history, x_test[:2]
 
 
@@ -153,59 +120,33 @@ def draw_network(model, images, path) -> None:
 
 
 def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fashion", action="store_true", help="train on Fashion-MNIST")
-    parser.add_argument("--data-dir", default=None,
-                        help="folder holding mnist/ or fashion-mnist/ (default: see "
-                             "tg.datasets.data_root)")
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--batch-size", type=int, default=50)
-    parser.add_argument("--lr", type=float, default=2e-3,
-                        help="the first learning rate; it falls to 0 along a half cosine")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--save", default=str(OUTPUT / "cnn_mnist.npz"),
-                        help="write the weights to this .npz after every epoch")
+    parser = common.parser(__doc__.splitlines()[0], epochs=5, batch_size=50, lr=2e-3,
+                           lr_help="the first learning rate; it falls to 0 along a half cosine",
+                           save=str(OUTPUT / "cnn_mnist.npz"))
     parser.add_argument("--graph", default=str(OUTPUT / "cnn_graph.svg"),
                         help="draw the network's graph into this SVG file")
     parser.add_argument("--filters", default=str(OUTPUT / "cnn_filters.png"),
                         help="draw the first-layer filters into this PNG (needs matplotlib)")
-    parser.add_argument("--limit", type=int, default=0,
-                        help="train on the first N images only (a quick run)")
-    parser.add_argument("--quick", action="store_true",
-                        help="a run of seconds for the tests: --limit 2000 --epochs 1")
-    parser.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.limit, args.epochs = args.limit or 2000, 1
-    return args
+    return common.parse(parser, argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    for path in (args.save, args.graph, args.filters):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    try:
-        model, history, images = train(args)
-    except NonFiniteLoss as error:
-        print(error, file=sys.stderr)
-        return 1
-    except tg.datasets.DatasetError as error:  # missing or corrupt files: say what to do
-        print(error, file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"\ninterrupted after {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return 130
-    seconds = time.perf_counter() - start
-    target = TARGETS["fashion" if args.fashion else "mnist"]
-    final = history[-1]["test_acc"]
-    verdict = "reached" if final >= target else "below"
-    print(f"trained in {seconds:.1f} s: test accuracy {final:.4f} ({verdict} the {target} "
-          f"target)")
-    print(f"weights: {args.save}")
+    for path in (args.save, args.graph, args.filters, args.plot):
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    code, result, seconds = common.run(args, train)
+    if code != common.EXIT_TRAINED:
+        return code
+    model, history, images = result
+    common.report(history, seconds, TARGETS[args.dataset])
+    if args.save:
+        print(f"weights: {args.save}")
     draw_network(model, images, args.graph)
     draw_filters(model, args.filters)
-    return 0
+    if args.plot:
+        common.plot_curves(history, args.plot)
+    return code
 
 
 if __name__ == "__main__":

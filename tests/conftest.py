@@ -1,6 +1,8 @@
 """Shared fixtures: a seeded generator, the default dtype switched for one test, and
 `check_op`, the one check every op's table line goes through (tests/test_ops.py)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -11,6 +13,35 @@ from tinygrad_edu import Tensor
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+# Fashion-MNIST is not shipped. The tests that need it look where load_mnist looks
+# ($TINYGRAD_EDU_DATA, then the download cache) and in a shared/data folder next to the clone
+# (the layout of the team's checkouts); the skip message names no folder of this machine.
+FASHION_MISSING = (
+    "Fashion-MNIST is not on this machine (the repository ships only MNIST): download it once "
+    "with tg.datasets.load_mnist(kind='fashion'), or set TINYGRAD_EDU_DATA to a folder that "
+    "holds fashion-mnist/"
+)
+
+
+def fashion_mnist_root():
+    """The folder that holds fashion-mnist/ with all four files, or None."""
+    candidates = [tg.datasets.data_root("fashion"),
+                  Path(__file__).resolve().parents[2] / "shared" / "data"]
+    for root in candidates:
+        if all((root / "fashion-mnist" / name).is_file() for name in tg.datasets.FILE_NAMES):
+            return root
+    return None
+
+
+@pytest.fixture
+def fashion_root():
+    """The folder to pass as root= (or --data-dir) for Fashion-MNIST; skips without it."""
+    root = fashion_mnist_root()
+    if root is None:
+        pytest.skip(FASHION_MISSING)
+    return root
 
 
 @pytest.fixture

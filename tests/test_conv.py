@@ -3,10 +3,6 @@ direct loops written here, gradients against central differences (float64, first
 order), against PyTorch when installed, and the messages a learner reads."""
 
 import re
-import subprocess
-import sys
-import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -561,10 +557,7 @@ def test_layer_errors_name_the_layer_and_the_shapes():
         nn.BatchNorm2d(3)(np.zeros((2, 3), np.float32))
 
 
-# ---- data and the demo ------------------------------------------------------------------------
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# ---- data ----------------------------------------------------------------------------------
 
 
 def test_load_mnist_unflattened_gives_float32_images_with_one_channel():
@@ -573,48 +566,6 @@ def test_load_mnist_unflattened_gives_float32_images_with_one_channel():
     assert x.dtype == np.float32 and 0.0 <= x.min() and x.max() <= 1.0
     flat = tg.datasets.load_mnist()[0][0]
     np.testing.assert_array_equal(x[:5].reshape(5, -1), flat[:5])
-
-
-def run_demo(*args):
-    done = subprocess.run([sys.executable, str(ROOT / "demos" / "cnn_mnist.py"), *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
-
-
-def test_cnn_demo_quick_run_learns_saves_and_draws(tmp_path):
-    weights, graph, filters = tmp_path / "cnn.npz", tmp_path / "cnn.svg", tmp_path / "f.png"
-    out = run_demo("--quick", "--quiet", "--save", weights, "--graph", graph,
-                   "--filters", filters)
-    accuracy = float(re.search(r"^epoch 1: loss [0-9.]+, test acc ([0-9.]+)$", out, re.M)[1])
-    assert accuracy > 0.5  # far above chance (0.1) after 40 steps on 2,000 images
-    assert re.search(r"trained in [0-9.]+ s: test accuracy [0-9.]+ \((reached|below) the "
-                     r"0\.99 target\)", out)
-    with np.load(weights, allow_pickle=False) as saved:
-        assert saved["conv1.weight"].shape == (8, 1, 5, 5)
-        assert saved["conv2.weight"].shape == (16, 8, 5, 5)
-        assert saved["fc1.weight"].shape == (16 * 7 * 7, 128)
-        assert saved["fc2.bias"].shape == (10,)
-    svg = ET.parse(graph).getroot()
-    texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
-    for label in ["conv1.weight", "conv2.bias", "Im2Col", "FirstMax", "fc2.weight"]:
-        assert label in texts
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        assert "no filter picture: matplotlib is not installed" in out
-    else:
-        assert filters.read_bytes()[:4] == b"\x89PNG"
-
-
-@pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist").is_dir(),
-                    reason="Fashion-MNIST is not shipped; ../shared/data/fashion-mnist is absent")
-def test_cnn_demo_on_fashion_mnist(tmp_path):
-    out = run_demo("--fashion", "--data-dir", SHARED_DATA, "--quick", "--quiet",
-                   "--save", tmp_path / "f.npz", "--graph", tmp_path / "f.svg",
-                   "--filters", tmp_path / "f.png")
-    assert float(re.search(r"test acc ([0-9.]+)", out)[1]) > 0.4
-    assert "the 0.9 target" in out
 
 
 def test_every_convolution_op_states_its_local_rule():

@@ -31,7 +31,6 @@ from tinygrad_edu.datasets import (
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_MNIST = REPO / "data" / "mnist"
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -249,10 +248,8 @@ def test_unknown_kind_names_the_allowed_values():
 # ---------------------------------------------------------------------------------------------
 
 
-def test_fashion_mnist_from_shared_folder():
-    if not (SHARED_DATA / "fashion-mnist").is_dir():
-        pytest.skip(f"Fashion-MNIST is not in {SHARED_DATA / 'fashion-mnist'}")
-    (x_train, t_train), (x_test, t_test) = load_mnist(SHARED_DATA, kind="fashion", download=False)
+def test_fashion_mnist_from_shared_folder(fashion_root):
+    (x_train, t_train), (x_test, t_test) = load_mnist(fashion_root, kind="fashion", download=False)
     assert x_train.shape == (60000, 784) and x_test.shape == (10000, 784)
     assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() == 1.0
     assert t_train.dtype == np.int64
@@ -262,10 +259,8 @@ def test_fashion_mnist_from_shared_folder():
     assert t_test[:4].tolist() == [9, 2, 1, 1]
 
 
-def test_fashion_files_are_rejected_as_mnist(tmp_path):
-    if not (SHARED_DATA / "fashion-mnist").is_dir():
-        pytest.skip(f"Fashion-MNIST is not in {SHARED_DATA / 'fashion-mnist'}")
-    fashion_labels = (SHARED_DATA / "fashion-mnist" / TRAIN_LABELS).read_bytes()
+def test_fashion_files_are_rejected_as_mnist(tmp_path, fashion_root):
+    fashion_labels = (fashion_root / "fashion-mnist" / TRAIN_LABELS).read_bytes()
     dataset_folder(tmp_path, replace={TRAIN_LABELS: fashion_labels})
     with pytest.raises(CorruptDataError, match=r"train-labels-idx1-ubyte\.gz: SHA-256 checksum"):
         load_mnist(tmp_path, download=False)

@@ -1,5 +1,6 @@
 """Every demo runs, in a quick mode, and prints what it promises."""
 
+import importlib
 import re
 import signal
 import socket
@@ -12,7 +13,6 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
 def run_demo(name, *args, expect_code=0, timeout=240):
@@ -92,11 +92,40 @@ def test_mnist_stops_on_a_nan_loss_and_names_the_step():
     assert "run again with --detect-anomaly" in err
 
 
-def test_mnist_detect_anomaly_names_the_op_and_the_line():
-    _, err = run_demo("mnist.py", "--limit", 300, "--epochs", 1, "--quiet", "--optimizer", "sgd",
-                      "--lr", "1e30", "--detect-anomaly", expect_code=1)
+@pytest.mark.parametrize("demo, optimizer", [("mnist.py", ["--optimizer", "sgd"]),
+                                             ("cnn_mnist.py", [])])
+def test_detect_anomaly_names_the_op_and_the_line(demo, optimizer, tmp_path):
+    _, err = run_demo(demo, "--limit", 300, "--epochs", 1, "--quiet", *optimizer, "--lr", "1e30",
+                      "--detect-anomaly", "--save", tmp_path / "w.npz", expect_code=1)
     assert re.search(r"\w+ (forward|backward) produced (nan|inf).* created at .*\.py:\d+: ", err)
     assert "Traceback" not in err
+
+
+def demo_module(name):
+    sys.path.insert(0, str(ROOT / "demos"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "demos"))
+
+
+SHARED_FLAGS = {"--dataset", "--data-dir", "--epochs", "--batch-size", "--lr", "--seed",
+                "--save", "--plot", "--limit", "--quick", "--quiet", "--detect-anomaly"}
+
+
+def test_both_mnist_demos_spell_their_shared_flags_the_same_way(capsys):
+    common = demo_module("common")
+    for name in ("mnist", "cnn_mnist"):
+        module = demo_module(name)
+        with pytest.raises(SystemExit):
+            module.parse_args(["--help"])
+        usage = capsys.readouterr().out
+        for flag in SHARED_FLAGS:
+            assert flag in usage, f"demos/{name}.py has no {flag}"
+        args = module.parse_args(["--dataset", "fashion", "--quick", "--limit", "300"])
+        assert (args.dataset, args.limit, args.epochs) == ("fashion", 300, 1)
+        assert module.parse_args(["--quick"]).limit == common.QUICK_LIMIT
+        assert module.__doc__.count("common.py") >= 1  # the docstring says where they live
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
@@ -106,6 +135,10 @@ def test_mnist_ctrl_c_stops_cleanly_and_keeps_the_saved_weights(tmp_path):
         [sys.executable, str(ROOT / "demos" / "mnist.py"), "--limit", "2000", "--epochs", "1000",
          "--hidden", "32", "--quiet", "--save", str(weights)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        # A suite started in the background (`make test &`, some CI runners) ignores SIGINT,
+        # and so would the child: Python turns Ctrl-C into KeyboardInterrupt only when it
+        # starts with the default handler.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         first_line = process.stdout.readline()  # epoch 1 finished and saved
@@ -121,32 +154,67 @@ def test_mnist_ctrl_c_stops_cleanly_and_keeps_the_saved_weights(tmp_path):
         assert saved["fc1.weight"].shape == (784, 32)
 
 
-@pytest.mark.skipif(not (SHARED_DATA / "fashion-mnist").is_dir(),
-                    reason="Fashion-MNIST is not shipped; ../shared/data/fashion-mnist is absent")
-def test_mnist_demo_on_fashion_mnist():
-    out, _ = run_demo("mnist.py", "--dataset", "fashion", "--data-dir", SHARED_DATA,
+def test_mnist_demo_on_fashion_mnist(fashion_root):
+    out, _ = run_demo("mnist.py", "--dataset", "fashion", "--data-dir", fashion_root,
                       "--limit", 3000, "--epochs", 1, "--quiet")
     accuracy = float(re.search(r"test acc ([0-9.]+)", out).group(1))
     assert accuracy > 0.5
 
 
-def test_mnist_with_missing_data_says_where_to_put_it(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("demo", ["mnist", "cnn_mnist"])
+def test_missing_data_says_where_to_put_it(demo, tmp_path, monkeypatch, capsys):
     import tinygrad_edu as tg
 
-    sys.path.insert(0, str(ROOT / "demos"))
-    try:
-        import mnist
-    finally:
-        sys.path.remove(str(ROOT / "demos"))
+    module = demo_module(demo)
     with socket.socket() as probe:  # a local port with nobody listening: no internet
         probe.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{probe.getsockname()[1]}/"
     monkeypatch.setitem(tg.datasets.MIRRORS, "fashion", [closed])
     empty = tmp_path / "nodata"
-    assert mnist.main(["--dataset", "fashion", "--data-dir", str(empty), "--quiet"]) == 2
+    assert module.main(["--dataset", "fashion", "--data-dir", str(empty), "--quiet",
+                        "--save", str(tmp_path / "w.npz")]) == 2
     err = capsys.readouterr().err
     assert "Fashion-MNIST data files are missing from" in err and "cannot connect" in err
     assert not empty.exists()  # no empty folder left behind
+
+
+def test_cnn_quick_run_learns_saves_and_draws_without_bars_in_a_log(tmp_path):
+    weights, graph, filters = tmp_path / "cnn.npz", tmp_path / "cnn.svg", tmp_path / "f.png"
+    done = subprocess.run(  # bytes: a progress bar's "\r" must not reach a pipe (no --quiet)
+        [sys.executable, str(ROOT / "demos" / "cnn_mnist.py"), "--quick", "--save", str(weights),
+         "--graph", str(graph), "--filters", str(filters)],
+        capture_output=True, cwd=ROOT, timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert b"\r" not in done.stdout + done.stderr
+    out = done.stdout.decode()
+    accuracy = float(re.search(r"^epoch 1: loss [0-9.]+, test acc ([0-9.]+)$", out, re.M)[1])
+    assert accuracy > 0.5  # far above chance (0.1) after 40 steps on 2,000 images
+    assert re.search(r"trained in [0-9.]+ s: test accuracy [0-9.]+ \((reached|below) the "
+                     r"0\.99 target\)", out)
+    with np.load(weights, allow_pickle=False) as saved:
+        assert saved["conv1.weight"].shape == (8, 1, 5, 5)
+        assert saved["conv2.weight"].shape == (16, 8, 5, 5)
+        assert saved["fc1.weight"].shape == (16 * 7 * 7, 128)
+        assert saved["fc2.bias"].shape == (10,)
+    svg = ET.parse(graph).getroot()
+    texts = " ".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    for label in ["conv1.weight", "conv2.bias", "Im2Col", "FirstMax", "fc2.weight"]:
+        assert label in texts
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        assert "no filter picture: matplotlib is not installed" in out
+    else:
+        assert filters.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_cnn_demo_on_fashion_mnist(tmp_path, fashion_root):
+    out, _ = run_demo("cnn_mnist.py", "--dataset", "fashion", "--data-dir", fashion_root, "--quick",
+                      "--quiet", "--save", tmp_path / "f.npz", "--graph", tmp_path / "f.svg",
+                      "--filters", tmp_path / "f.png", timeout=300)
+    assert float(re.search(r"test acc ([0-9.]+)", out)[1]) > 0.4
+    assert "the 0.9 target" in out
 
 
 def test_perceptron_gates():

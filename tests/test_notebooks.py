@@ -9,6 +9,7 @@ A failing cell (an `assert` cell included) fails the test with the cell and its 
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -54,7 +55,48 @@ def test_notebook_is_what_make_notebooks_writes(path):
     written = load_writer().build(path.name)
     on_disk = json.loads(path.read_text(encoding="utf-8"))
     assert json.loads(nbformat.writes(written)) == on_disk, (
-        f"{path.name} differs from notebooks/make_notebooks.py: edit the cells there and run it")
+        f"{path.name} differs from its source notebooks/src/{path.stem}.py: edit the source "
+        "and run `.venv/bin/python notebooks/make_notebooks.py`")
+
+
+def test_each_notebook_has_one_source_file():
+    assert [source.stem for source in sorted((FOLDER / "src").glob("*.py"))] == CHAPTERS
+    assert load_writer().notebook_names() == [name + ".ipynb" for name in CHAPTERS]
+
+
+def test_a_source_splits_into_its_cells_and_refuses_a_stray_line():
+    writer = load_writer()
+    source = "# %% [markdown]\n# # Title\n#\n#   - item\n\n# %%\nx = 1\n\n\n# %%\nprint(x)\n"
+    assert writer.cells(source) == [("markdown", "# Title\n\n  - item"), ("code", "x = 1"),
+                                    ("code", "print(x)")]
+    with pytest.raises(ValueError, match="not a comment: 'oops'"):
+        writer.cells("# %% [markdown]\n# text\noops\n", "here")
+    with pytest.raises(ValueError, match="must begin with a `# %%` line"):
+        writer.cells("x = 1\n# %%\ny = 2\n", "here")
+
+
+def markdown_cells(path):
+    return [cell.source for cell in nbformat.read(path, as_version=4).cells
+            if cell.cell_type == "markdown"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_markdown_renders_as_prose_not_as_code(path):
+    # Four leading spaces make a markdown line a code block: the intro paragraphs once were.
+    for text in markdown_cells(path):
+        prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
+        indented = [line for line in prose.splitlines() if line.startswith("    ")]
+        assert not indented, f"{path.name}: these lines would render as code: {indented}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_title_names_the_notebook_and_the_books_chapter(path):
+    number = int(path.name.split("_")[0])
+    title = markdown_cells(path)[0].splitlines()[0]
+    # "노트북 5: 합성곱 신경망 (책 7장)": the notebook's number is not a chapter of the book
+    assert re.fullmatch(rf"# 노트북 {number}: .+ \(책 [^)]*\d+장[^)]*\)", title), title
+    for text in markdown_cells(path):
+        assert not re.search(r"(^|[^책 ])[1-5]장[의.]", text), "a notebook called a chapter"
 
 
 def test_the_outputs_check_notices_a_saved_output(tmp_path):

@@ -245,7 +245,7 @@ def mark_changed_in_place(array) -> None:
     """Record that `array` (a tensor's data) was just changed in place."""
     global _clock
     _clock += 1
-    memory = _memory(array)
+    memory = array if array.base is None else array.base  # (_memory, inlined: every step)
     key = id(memory)
     if key not in _changed_at:
         try:  # forget the stamp when the memory dies, so that the table stays small
@@ -323,8 +323,16 @@ class Function:
 
     __slots__ = ("inputs", "saved", "needs_input_grad", "saved_at", "__dict__")
     retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
+    # The package's own ops (each gradchecked in the tests) return one well-formed gradient per
+    # input; an op written elsewhere has its gradients checked as they arrive (count, type,
+    # shape), so that its mistake is named. Set by __init_subclass__.
+    builtin = False
     forward_arrays = None  # set by apply when two inputs hold one array (see _own_objects)
     rule = "custom"  # the local derivative in words, shown by tg.viz.explain_backward
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.builtin = cls.__module__.startswith(__package__ + ".")
 
     def forward(self, *arrays):
         raise NotImplementedError(f"{type(self).__name__} must define forward(self, *arrays)")
@@ -345,27 +353,26 @@ class Function:
         Keyword options go to the op's constructor: `Sum.apply(x, axis=0)`.
         """
         Tensor = _tensor_module.Tensor
-        ctx = cls(**options) if options else cls()
-        tensors = []
         arrays = []
         needs = []
         for x in inputs:
-            if not isinstance(x, Tensor):
-                x = Tensor(x)
-            tensors.append(x)
+            if not isinstance(x, Tensor):  # a number or an array: as a constant Tensor
+                return cls.apply(*[t if isinstance(t, Tensor) else Tensor(t) for t in inputs],
+                                 **options)
             arrays.append(x.data)
             needs.append(x._requires_grad)
+        ctx = cls(**options) if options else cls()
         record = _grad_mode.enabled and True in needs
-        if record and len(arrays) > 1 and _shares_an_array(arrays):
-            arrays = ctx.forward_arrays = _own_objects(tensors, arrays)
+        if record and len(arrays) > 1 and _shares_an_array(inputs, arrays):
+            arrays = ctx.forward_arrays = _own_objects(inputs, arrays)
         ctx.needs_input_grad = needs
         ctx.saved = ()
         try:
             y = ctx.forward(*arrays)
         except (ValueError, IndexError) as error:  # NumPy's words, plus the op and shapes
             raise _reworded(error, ctx.explain_error(arrays, error)) from None
-        if type(y) is not np.ndarray:
-            y = ctx._as_output_array(y)
+        if type(y) is not np.ndarray:  # NumPy gives a scalar (np.float64) for 0-d arithmetic
+            y = ctx._as_output_array(y) if ctx.saved else np.asarray(y)
         if _anomaly_enabled:  # debugging only: off, this is the one check it costs
             ctx.created_at = _user_line()
             _check_forward(ctx, arrays, y, ctx.created_at)
@@ -374,7 +381,7 @@ class Function:
         out._grad = None
         out.name = None
         if record:
-            ctx.inputs = tensors
+            ctx.inputs = inputs
             ctx.saved_at = _clock  # the version check: saved arrays must not change after this
             out._requires_grad = True
             out._ctx = ctx
@@ -384,12 +391,13 @@ class Function:
         return out
 
     def _as_output_array(self, y):
-        # NumPy returns scalars (np.float64) from 0-d arithmetic; a Tensor always holds an
-        # ndarray. Keep `saved` pointing at the array the output holds, so create_graph can
-        # still recognise the saved output.
+        # A Tensor always holds an ndarray. Keep `saved` pointing at the array the output
+        # holds, so create_graph can still recognise the saved output.
         array = np.asarray(y)
-        if any(s is y for s in self.saved):
-            self.saved = tuple(array if s is y else s for s in self.saved)
+        for s in self.saved:
+            if s is y:
+                self.saved = tuple(array if s is y else s for s in self.saved)
+                break
         return array
 
     def explain_error(self, arrays, error) -> str:
@@ -401,10 +409,11 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
-def _shares_an_array(arrays) -> bool:
+def _shares_an_array(tensors, arrays) -> bool:
+    """True when two different tensors hold one array object (`x.detach() * x`)."""
     if len(arrays) == 2:
-        return arrays[0] is arrays[1]
-    return len({id(a) for a in arrays}) < len(arrays)
+        return arrays[0] is arrays[1] and tensors[0] is not tensors[1]
+    return len({id(a) for a in arrays}) < len({id(t) for t in tensors})
 
 
 def _own_objects(tensors, arrays):
@@ -444,6 +453,7 @@ def topological_order(roots):
     expanded = set()  # tensors whose inputs were pushed
     done = set()  # tensors already in `order`
     stack = list(roots)
+    push = stack.append
     while stack:
         node = stack[-1]
         key = id(node)
@@ -458,7 +468,7 @@ def topological_order(roots):
         if ctx is not None:
             for parent in ctx.inputs:
                 if parent._requires_grad and id(parent) not in expanded:
-                    stack.append(parent)
+                    push(parent)
     return order
 
 
@@ -489,21 +499,26 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
         key = id(root)
         grads[key] = grad if key not in grads else grads[key] + grad
     captured = {}
+    stand_ins = None if retain_graph else {}  # see _release_inputs
     previous_mode = _grad_mode.enabled
     _grad_mode.enabled = create_graph  # record the backward pass only when asked to
     try:
         for node in reversed(order):
-            grad = grads.pop(id(node), None)
+            key = id(node)
+            grad = grads.pop(key, None)
             if grad is None:
                 continue
             ctx = node._ctx
-            if wanted is not None and id(node) in wanted:
-                captured[id(node)] = grad if ctx is None or create_graph else grad.copy()
-            if ctx is None:
+            if ctx is None:  # a leaf: every gradient that reaches it has arrived
                 if wanted is None:
                     _store_grad(node, grad, create_graph)
+                elif key in wanted:
+                    captured[key] = grad
                 continue
-            if ctx.retains_grad and wanted is None:
+            if wanted is not None:
+                if key in wanted:
+                    captured[key] = grad if create_graph else grad.copy()
+            elif ctx.retains_grad:
                 _store_grad(node, grad if create_graph else grad.copy(), create_graph)
             if ctx.saved is None:
                 raise RuntimeError(_BACKWARD_TWICE.format(op=type(ctx).__name__))
@@ -516,7 +531,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
             if type(input_grads) is not tuple:
                 input_grads = (input_grads,)
             inputs = ctx.inputs
-            if len(input_grads) != len(inputs):
+            checked = create_graph or not ctx.builtin
+            if checked and len(input_grads) != len(inputs):
                 raise RuntimeError(
                     f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) "
                     f"for {len(inputs)} input(s); return one per input (None where none is "
@@ -527,12 +543,19 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
             if _anomaly_enabled:
                 _check_backward(ctx, input_grads)
             handed = None  # ids of the gradients given to earlier inputs, from the third on
-            for i, (parent, parent_grad) in enumerate(zip(inputs, input_grads)):
+            for i, parent in enumerate(inputs):
+                parent_grad = input_grads[i]
                 if parent_grad is None or not parent._requires_grad:
                     continue
                 # A custom backward's mistake stops here, named (one type and shape check).
-                if type(parent_grad) not in usable or parent_grad.shape != parent.data.shape:
+                if checked and (type(parent_grad) not in usable or
+                                parent_grad.shape != parent.data.shape):
                     parent_grad = _checked_gradient(ctx, i, parent, parent_grad, create_graph)
+                key = id(parent)
+                earlier = grads.get(key)
+                if earlier is not None:
+                    grads[key] = earlier + parent_grad  # a new array, held by no one else
+                    continue
                 # One array for two inputs (Add gives gy to both): the second gets a copy.
                 # Past two inputs the earlier ones are looked up in a set, not scanned, so that
                 # an op of n inputs (concatenate, stack) costs n steps, not n * n.
@@ -546,15 +569,12 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                         handed.add(id(parent_grad))
                     if shared:
                         parent_grad = parent_grad.copy()
-                key = id(parent)
-                earlier = grads.get(key)
-                grads[key] = parent_grad if earlier is None else earlier + parent_grad
-            if not retain_graph:
+                grads[key] = parent_grad
+            if stand_ins is not None:
                 ctx.saved = None  # frees the saved arrays and marks the op as used
+                _release_inputs(ctx, stand_ins)
     finally:
         _grad_mode.enabled = previous_mode
-    if not retain_graph:
-        _release_graph(order)
     return captured
 
 
@@ -591,37 +611,33 @@ def _checked_gradient(ctx, i, parent, grad, create_graph):
     )
 
 
-def _release_graph(order):
-    """After backward without retain_graph: keep the graph's shape, not its values.
+def _release_inputs(ctx, stand_ins):
+    """After an op's backward (without retain_graph): keep the graph's shape, not its values.
 
     A kept loss (`losses.append(loss)`) still reaches every op through `_ctx` and `.inputs`,
     so that it can be drawn, but each input that is not a parameter (an intermediate tensor,
     a data batch) is replaced by a stand-in with its name, shape and dtype and no values:
-    the activations die with the last reference the user holds.
+    the activations die with the last reference the user holds. `stand_ins` gives a tensor
+    used by several ops one stand-in.
     """
-    stand_ins = {}
-    for node in order:
-        ctx = node._ctx
-        if ctx is None or ctx.saved is not None:  # a leaf, or an op the pass did not reach
+    if ctx.forward_arrays is not None:
+        ctx.forward_arrays = None
+    Released = _tensor_module.Released
+    inputs = ctx.inputs
+    kept = None
+    for i, t in enumerate(inputs):
+        # parameters stay (the user holds them anyway, and drawings show their .grad), and
+        # so do numbers (one element) and what is already a stand-in
+        if (t._ctx is None and t._requires_grad) or type(t) is Released or t.data.size <= 1:
             continue
-        if ctx.forward_arrays is not None:
-            ctx.forward_arrays = None
-        kept = []
-        for t in ctx.inputs:
-            if not (t._ctx is None and t._requires_grad):  # parameters stay: the user holds
-                stand_in = stand_ins.get(id(t))           # them anyway, and drawings show
-                if stand_in is None:                      # their .grad
-                    stand_in = stand_ins[id(t)] = _released(t)
-                t = stand_in
-            kept.append(t)
+        stand_in = stand_ins.get(id(t))
+        if stand_in is None:
+            stand_in = stand_ins[id(t)] = Released(t)
+        if kept is None:
+            kept = list(inputs)
+        kept[i] = stand_in
+    if kept is not None:
         ctx.inputs = tuple(kept)
-
-
-def _released(t):
-    """What a released graph keeps of `t` (see tensor.Released)."""
-    if type(t) is _tensor_module.Released or t.data.size <= 1:  # numbers are kept as they are
-        return t
-    return _tensor_module.Released(t)
 
 
 def _backward_recorded(ctx, node, grad, Tensor):
@@ -659,11 +675,12 @@ def _store_grad(leaf, grad, create_graph):
         return
     if grad.dtype != leaf.data.dtype:  # float32 parameters get float32 gradients
         grad = grad.astype(leaf.data.dtype)
-    else:
+    elif leaf._grad is None:
         grad = owned_array(grad)
     if leaf._grad is not None:
-        grad = leaf._grad.data + grad
-    leaf._grad = Tensor(grad)
+        grad = leaf._grad.data + grad  # a new array
+    # (a NumPy scalar from 0-d arithmetic becomes an array in Tensor())
+    leaf._grad = _tensor_module._wrap(grad) if type(grad) is np.ndarray else Tensor(grad)
 
 
 def _root_grad(root, grad, create_graph):
@@ -682,7 +699,7 @@ def _root_grad(root, grad, create_graph):
                 f"that shape): a gradient can start by itself only from a one-element "
                 f"output such as a loss. Call .sum() or .mean() first, or pass grad=."
             )
-        array = np.ones_like(root.data)
+        array = np.ones(root.data.shape, root.data.dtype)
     else:
         array = np.array(grad.data if isinstance(grad, Tensor) else grad, dtype=root.data.dtype)
         if array.shape != root.data.shape:

@@ -50,6 +50,12 @@ def _axes(axis, ndim):
 
 def _expand(grad, shape, axis, keepdims):
     """The gradient of a reduction, copied back over the axes that were reduced (a view)."""
+    if isinstance(grad, (np.ndarray, np.generic)) and grad.size == 1:
+        # One number everywhere (a loss's sum or mean): np.broadcast_to's read-only view,
+        # made directly, since NumPy's function costs more than a small network's whole step.
+        view = np.ndarray(shape, grad.dtype, grad, 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
     if not keepdims and grad.ndim != len(shape):
         reduced = _axes(axis, len(shape))
         grad = grad.reshape(tuple(1 if i in reduced else n for i, n in enumerate(shape)))

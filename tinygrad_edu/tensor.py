@@ -288,42 +288,48 @@ class Tensor:
     # ---- arithmetic (NumPy broadcasting; Python numbers on either side) ---------------------
 
     def __add__(self, other):
-        return _ops.Add.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.Add.apply(a, b)
 
     def __radd__(self, other):
         a, b = _operands(self, other)
         return _ops.Add.apply(b, a)
 
     def __sub__(self, other):
-        return _ops.Sub.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.Sub.apply(a, b)
 
     def __rsub__(self, other):
         a, b = _operands(self, other)
         return _ops.Sub.apply(b, a)
 
     def __mul__(self, other):
-        return _ops.Mul.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.Mul.apply(a, b)
 
     def __rmul__(self, other):
         a, b = _operands(self, other)
         return _ops.Mul.apply(b, a)
 
     def __truediv__(self, other):
-        return _ops.Div.apply(*_operands(self, other, division=True))
+        a, b = _operands(self, other, division=True)
+        return _ops.Div.apply(a, b)
 
     def __rtruediv__(self, other):
         a, b = _operands(self, other, division=True)
         return _ops.Div.apply(b, a)
 
     def __pow__(self, other):
-        return _ops.Pow.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.Pow.apply(a, b)
 
     def __rpow__(self, other):
         a, b = _operands(self, other)
         return _ops.Pow.apply(b, a)
 
     def __matmul__(self, other):
-        return _ops.MatMul.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.MatMul.apply(a, b)
 
     def __rmatmul__(self, other):
         a, b = _operands(self, other)
@@ -339,7 +345,7 @@ class Tensor:
     # requires grad) is an error, since its old values may be needed by backward; any other
     # tensor gets a new result, as for Python numbers (the graph keeps the old one).
     def _in_place(self, other, ufunc, symbol):
-        if autograd.is_grad_enabled():
+        if autograd._grad_mode.enabled:
             if self._requires_grad and self._ctx is None:
                 name = self.name if self.name and self.name.isidentifier() else "W"
                 raise RuntimeError(
@@ -511,11 +517,13 @@ class Tensor:
 
     def maximum(self, other) -> Tensor:
         """The larger of self and other, elementwise; on a tie each gets half the gradient."""
-        return _ops.Maximum.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.Maximum.apply(a, b)
 
     def minimum(self, other) -> Tensor:
         """The smaller of self and other, elementwise; on a tie each gets half the gradient."""
-        return _ops.Minimum.apply(*_operands(self, other))
+        a, b = _operands(self, other)
+        return _ops.Minimum.apply(a, b)
 
     def where(self, condition, other) -> Tensor:
         """self where `condition` holds, else `other` (torch's x.where(condition, y))."""
