@@ -1,4 +1,4 @@
-"""A bridge for readers of "Deep Learning from Scratch": the book's names, on the engine.
+"""The book's chapter-4 TwoLayerNet (the notes' network), with `gradient` by autodiff.
 
 The notes' chapter-4 training loop runs with only its imports changed:
 
@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .gradcheck import numerical_gradient as _numerical_gradient
-from .tensor import Tensor
+from ..gradcheck import numerical_gradient as _numerical_gradient
+from ..nn import functional as F
+from ..tensor import Tensor
 
 PARAMETER_NAMES = ("W1", "b1", "W2", "b2")
 
@@ -52,19 +53,16 @@ class TwoLayerNet:
         return hidden @ params["W2"] + params["b2"]
 
     def _loss(self, x, t, params):
-        log_probabilities = self._logits(Tensor(x), params).log_softmax(axis=1)
-        t = np.asarray(t)
-        if t.ndim == 1:  # labels rather than one-hot rows
-            t = np.eye(log_probabilities.shape[1])[t]
-        # cross-entropy error, -sum t log y / batch, with log y from log-softmax (no log(0))
-        return -(log_probabilities * t).sum() / x.shape[0]
+        # the engine's cross-entropy error of softmax(logits): t holds one-hot rows or labels
+        return F.cross_entropy(self._logits(Tensor(x), params), t)
 
     def _tensors(self, requires_grad):
         return {k: Tensor(v, requires_grad=requires_grad) for k, v in self.params.items()}
 
     def predict(self, x):
-        """Class probabilities for each row of x (softmax of the output layer)."""
-        return self._logits(Tensor(x), self._tensors(False)).softmax(axis=1).numpy()
+        """Class probabilities for each row of x, or for one sample x of shape (input_size,)
+        (softmax of the output layer, along its last axis)."""
+        return self._logits(Tensor(x), self._tensors(False)).softmax(axis=-1).numpy()
 
     def loss(self, x, t):
         """The cross-entropy error of the predictions (t: one-hot rows or labels)."""
@@ -87,9 +85,3 @@ class TwoLayerNet:
         self._loss(x, t, params).backward()
         return {k: params[k].grad.numpy() for k in PARAMETER_NAMES}
 
-
-def load_mnist(normalize=True, flatten=True, one_hot_label=False):
-    """The book's `load_mnist`: ((x_train, t_train), (x_test, t_test)) as NumPy arrays."""
-    from .datasets import load_mnist as load
-
-    return load(normalize=normalize, flatten=flatten, one_hot=one_hot_label)
