@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import conv_step  # noqa: E402
+import lstm_step  # noqa: E402
 import mnist_time  # noqa: E402
 import notes_loop  # noqa: E402
 import op_overhead  # noqa: E402
@@ -46,6 +47,8 @@ def main(argv=None) -> int:
     sizes = (1_000, 10_000, 100_000) if args.quick else scaling.SIZES
     rows += scaling.measure(sizes, rounds=1 if args.quick else 3)[0]
     rows += conv_step.measure(rounds=3 if args.quick else 10)
+    rows += lstm_step.measure(rounds=3 if args.quick else 10,
+                              steady_steps=200 if args.quick else 500)
     if not args.skip_mnist:
         rows += mnist_time.measure()
     print(f"Python {platform.python_version()}, NumPy {np.__version__}, "

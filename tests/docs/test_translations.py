@@ -28,6 +28,7 @@ TRANSLATIONS = [  # (English page, Korean page)
     (ROOT / "README.md", ROOT / "README.ko.md"),
     (ROOT / "docs" / "tutorial.md", ROOT / "docs" / "ko" / "tutorial.md"),
     (ROOT / "docs" / "errors.md", ROOT / "docs" / "ko" / "errors.md"),
+    (ROOT / "docs" / "bptt.md", ROOT / "docs" / "ko" / "bptt.md"),
 ]
 PAIR_IDS = [korean.name if korean.parent == ROOT else "docs/ko/" + korean.name
             for _, korean in TRANSLATIONS]

@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("*.ipynb"))
 CHAPTERS = ["01_gates_and_delta_rule", "02_xor_and_backprop",
-            "03_numerical_gradient_and_gradcheck", "04_mnist", "05_convolution"]
+            "03_numerical_gradient_and_gradcheck", "04_mnist", "05_convolution",
+            "06_recurrent_networks"]
 CELL_TIMEOUT_S = 120
 
 

@@ -8,7 +8,9 @@ functions).
 4
 """
 
-from . import functional, init
+from . import functional, init, utils
+from .attention import MultiheadAttention
+from .embedding import Embedding
 from .layers import (
     AvgPool2d,
     BatchNorm1d,
@@ -25,9 +27,11 @@ from .layers import (
     Tanh,
 )
 from .module import LoadResult, Module, ModuleList, Parameter
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
-    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Flatten", "Linear",
-    "LoadResult", "MaxPool2d", "Module", "ModuleList", "Parameter", "ReLU", "Sequential",
-    "Sigmoid", "Softmax", "Tanh", "functional", "init",
+    "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv2d", "Dropout", "Embedding", "Flatten",
+    "GRU", "GRUCell", "LSTM", "LSTMCell", "Linear", "LoadResult", "MaxPool2d", "Module",
+    "ModuleList", "MultiheadAttention", "Parameter", "RNN", "RNNCell", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "Tanh", "functional", "init", "utils",
 ]

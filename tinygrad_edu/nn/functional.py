@@ -433,3 +433,9 @@ def cross_entropy(logits, target) -> Tensor:
             f"rows of shape {(n, classes)}"
         )
     return -(logits.log_softmax(axis=1) * target).sum() / n
+
+
+# ---- sequences (their own files; here so that F.* reaches them) --------------------------------
+
+from .attention import scaled_dot_product_attention  # noqa: E402, F401
+from .embedding import embedding  # noqa: E402, F401

@@ -1,0 +1,52 @@
+"""The second book's demos run in their quick modes and print what they promise: the
+character-level language model (perplexity going down, sampled text) and seq2seq with and
+without attention (held-out exact match, plots, the attention heat map)."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_demo(name, *args, timeout=300):
+    done = subprocess.run([sys.executable, str(ROOT / "demos" / name), *map(str, args)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_char_lm_quick_run_lowers_the_perplexity_and_writes_text(tmp_path):
+    plot = tmp_path / "lm.png"
+    out = run_demo("char_lm.py", "--quick", "--quiet", "--plot", plot)
+    epochs = re.findall(r"^epoch (\d): perplexity ([0-9.]+) \(training text\), ([0-9.]+) "
+                        r"\(held-out text\)$", out, re.M)
+    assert [e[0] for e in epochs] == ["1", "2"]
+    assert float(epochs[1][1]) < float(epochs[0][1])
+    assert float(epochs[1][2]) < float(epochs[0][2]) < 60  # the vocabulary has 60 characters
+    assert out.count("And God said") == 2  # a sample after each epoch
+    assert re.search(r"trained in [0-9.]+ s: perplexity [0-9.]+ -> [0-9.]+ on the held-out",
+                     out)
+    assert plot.exists() or "matplotlib is not installed" in out
+
+
+def test_seq2seq_quick_runs_with_and_without_attention(tmp_path):
+    for flag in ("--attention", "--no-attention"):
+        plot, heatmap = tmp_path / f"acc{flag}.png", tmp_path / f"weights{flag}.png"
+        out = run_demo("seq2seq.py", "--quick", "--quiet", flag, "--plot", plot, "--heatmap",
+                       heatmap)
+        assert re.search(r"^epoch 1: loss [0-9.]+, held-out exact match [0-9.]+$", out, re.M)
+        examples = re.findall(r"^ +(\d+)\+(\d+) = (\S*) +(ok|WRONG)$", out, re.M)
+        assert len(examples) == 5
+        for left, right, answer, verdict in examples:  # the verdict is honest
+            assert (verdict == "ok") == (answer == str(int(left) + int(right)))
+        if "matplotlib is not installed" not in out:
+            assert plot.exists()
+            assert heatmap.exists() == (flag == "--attention")
+
+
+def test_seq2seq_on_dates_quick():
+    out = run_demo("seq2seq.py", "--quick", "--quiet", "--task", "date", "--no-attention")
+    assert re.search(r"held-out exact match [0-9.]+", out)
+    assert len(re.findall(r" = \S+ +(ok|WRONG)$", out, re.M)) == 5

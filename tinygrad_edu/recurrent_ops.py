@@ -1,0 +1,75 @@
+"""The LSTM's pointwise step as one op, forward and derivative side by side.
+
+An LSTM step is ~12 elementwise ops on (batch, 4 * hidden) arrays; for a training step of
+35 time steps that is hundreds of tiny ops, each paying the engine's bookkeeping twice. This
+op does the gates' part of one step at once (the matrix products stay ordinary ops), so that
+the unrolled graph keeps one box per step and backprop through time is still the engine's.
+It depends on autograd alone, like every op (it belongs with the op catalogue).
+
+>>> import numpy as np
+>>> import tinygrad_edu as tg
+>>> gates = tg.Tensor(np.zeros((1, 8)), requires_grad=True)   # i, f, g, o for hidden size 2
+>>> c = tg.Tensor(np.ones((1, 2)))
+>>> LSTMGates.apply(gates, c).numpy().round(4).tolist()     # [h', c'] side by side
+[[0.2311, 0.2311, 0.5, 0.5]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .autograd import Function
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+class LSTMGates(Function):
+    """[h', c'] from the gate pre-activations a = [a_i, a_f, a_g, a_o] and the cell state c.
+
+    i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g); c' = f c + i g; h' = o tanh(c').
+    Backward, with gh, gc the gradients of h', c':  gc' = gc + gh o (1 - tanh(c')^2), then
+    da_i = gc' g i (1 - i), da_f = gc' c f (1 - f), da_g = gc' i (1 - g^2),
+    da_o = gh tanh(c') o (1 - o), and dc = gc' f.
+    """
+
+    rule = ("dc = gc' f, da_i = gc' g i(1-i), da_f = gc' c f(1-f), da_g = gc' i (1-g^2), "
+            "da_o = gh tanh(c') o(1-o), where gc' = gc + gh o (1 - tanh(c')^2)")
+
+    def forward(self, gates, c):
+        n = c.shape[-1]
+        acts = np.empty_like(gates)
+        acts[..., : 2 * n] = _sigmoid(gates[..., : 2 * n])
+        acts[..., 2 * n: 3 * n] = np.tanh(gates[..., 2 * n: 3 * n])
+        acts[..., 3 * n:] = _sigmoid(gates[..., 3 * n:])
+        i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
+        out = np.empty(c.shape[:-1] + (2 * n,), np.result_type(gates, c))
+        c_next = out[..., n:]
+        np.multiply(f, c, out=c_next)
+        c_next += i * g
+        np.multiply(o, np.tanh(c_next), out=out[..., :n])
+        self.save_for_backward(gates, c, out, acts)
+        return out
+
+    def backward(self, gy):
+        gates, c, out, acts = self.saved
+        n = c.shape[-1]
+        if not isinstance(gates, np.ndarray):  # create_graph: recompute on the graph's Tensors
+            acts = np.concatenate([_sigmoid(gates[..., : 2 * n]),
+                                   np.tanh(gates[..., 2 * n: 3 * n]),
+                                   _sigmoid(gates[..., 3 * n:])], axis=-1)
+        i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
+        gh, gc = gy[..., :n], gy[..., n:]
+        tanh_c = np.tanh(out[..., n:])
+        gc = gc + gh * o * (1.0 - tanh_c * tanh_c)
+        grads = [gc * g * i * (1.0 - i), gc * c * f * (1.0 - f), gc * i * (1.0 - g * g),
+                 gh * tanh_c * o * (1.0 - o)]
+        da = np.concatenate(grads, axis=-1) if self.needs_input_grad[0] else None
+        return da, (gc * f if self.needs_input_grad[1] else None)
+
+    def explain_error(self, arrays, error):
+        gates, c = arrays
+        return (f"lstm gates: pre-activations of shape {gates.shape} need 4 times the cell "
+                f"state's last axis, and the same batch axes; the cell state has shape "
+                f"{c.shape}")
