@@ -1,5 +1,5 @@
 """Recurrent speed and memory: an LSTM language model's training step, tinygrad_edu against
-PyTorch on the CPU with one thread (SPEC 4b: at most 1.5x), and the memory it holds over
+PyTorch on the CPU with one thread (the target: at most 1.5x), and the memory it holds over
 500 steps (flat: truncated BPTT keeps no graph from one step to the next).
 
 The step: Embedding(1000, 128) -> LSTM(128, 128) -> Linear(128, 1000) on a batch of 32

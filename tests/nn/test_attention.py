@@ -4,7 +4,7 @@ weights, masks by PyTorch's rules, and clear messages for wrong shapes."""
 
 import numpy as np
 import pytest
-from conftest import recorded_gradient
+from conftest import second_derivative
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn as nn
@@ -115,7 +115,7 @@ def test_multihead_attention_gradchecks_and_takes_one_sequence(rng):
 
     assert fn(x).shape == (3, 4)
     assert tg.gradcheck(fn, (x, *mha.parameters()))
-    assert tg.gradcheck(recorded_gradient(fn), (x,))
+    assert tg.gradcheck(second_derivative(fn), (x,))
     assert mha(x, x, x, need_weights=False)[1] is None
 
 

@@ -4,7 +4,7 @@ numbers where PyTorch is installed, and the messages a learner gets for wrong sh
 
 import numpy as np
 import pytest
-from conftest import recorded_gradient
+from conftest import second_derivative
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn as nn
@@ -207,7 +207,7 @@ def test_second_order_gradients_through_time_match_central_differences(kind, rng
     def fn(x, w):
         return run(layer, kind, x, None, None)[0] if kind != "LSTM" else layer(x)[0]
 
-    assert tg.gradcheck(recorded_gradient(fn), (x, weight))
+    assert tg.gradcheck(second_derivative(fn), (x, weight))
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -228,7 +228,7 @@ def test_cell_gradients_match_central_differences(kind, rng):
         return cell(x, cell(x, h))  # two steps with the same input
 
     assert tg.gradcheck(fn, (x, h, c, *cell.parameters()))
-    assert tg.gradcheck(recorded_gradient(fn), (x, h, c))
+    assert tg.gradcheck(second_derivative(fn), (x, h, c))
 
 
 def test_truncated_bptt_stops_at_a_detached_state(rng):
