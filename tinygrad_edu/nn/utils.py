@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import mark_changed_in_place
 from ..tensor import Tensor
+from ..versions import mark_changed_in_place
 
 
 def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> Tensor:
