@@ -28,7 +28,7 @@ from learning_rates import ALPHAS, X, Y  # noqa: E402
 from learning_rates import train as engine_train  # noqa: E402
 from timing import Row, interleaved_best, load_torch, print_table, ratio_row  # noqa: E402
 
-HAND_TARGET = 3.0  # at most 3x the loop by hand (the target; 2x is the aim)
+HAND_TARGET = 3.0  # at most 3x the loop by hand (docs/performance.md; 2x is the aim)
 TORCH_TARGET = 1.0  # faster than PyTorch
 ALPHA, HIDDEN, REPORT_EVERY = 1.0, 4, 10_000
 
