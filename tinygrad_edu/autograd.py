@@ -239,8 +239,7 @@ def topological_order(roots):
         for parent in ctx.inputs:
             if parent._requires_grad and id(parent) not in seen:
                 push(parent)
-    leaves.extend(ops[number] for number in sorted(ops))
-    return leaves
+    return leaves + [ops[number] for number in sorted(ops)]
 
 
 def _depth_first_order(roots):
