@@ -349,6 +349,16 @@ def np_softmax(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
+def np_lstm_gates(gates, c):
+    """[h', c'] of an LSTM step written out: i, f, o sigmoids, g a tanh, c' = f c + i g."""
+    n = c.shape[-1]
+    sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
+    i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
+    g, o = np.tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
+    c_next = f * c + i * g
+    return np.concatenate([o * np.tanh(c_next), c_next], axis=1)
+
+
 def np_scatter_add(values, index, size):
     out = np.zeros(size)
     np.add.at(out, index, values)
@@ -535,6 +545,7 @@ OPS = [
      dict(ints=I64, mixed=F64)),
     ("Spread", only(lambda g: tg.ops.Spread.apply(g, weights=WINS, axis=1)),
      lambda g: np.stack([g * w for w in WINS], axis=1), u(3, 2), dict(ints=I64)),
+    ("LSTMGates", roads("lstm_gates"), np_lstm_gates, u(2, 12), u(2, 3)),
 ]
 
 CASES = [(line, road) for line in OPS for road in range(len(line[1]))]

@@ -30,7 +30,6 @@ import math
 
 import numpy as np
 
-from ..recurrent_ops import LSTMGates
 from ..tensor import Tensor, get_default_dtype
 from . import functional as F
 from . import init
@@ -56,10 +55,10 @@ def lstm_step(xw, h, c, w_hh_t, b_hh):
 
     c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh
     (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000). The
-    elementwise part is one op, LSTMGates (recurrent_ops.py), for speed.
+    elementwise part is one op, `lstm_gates` (LSTMGates in ops/recurrent.py), for speed.
     """
     hw = h @ w_hh_t
-    hc = LSTMGates.apply(xw + (hw if b_hh is None else hw + b_hh), c)
+    hc = (xw + (hw if b_hh is None else hw + b_hh)).lstm_gates(c)
     n = c.shape[-1]
     return hc[..., :n], hc[..., n:]
 

@@ -7,6 +7,7 @@ side, one file per kind of op:
     shape.py    reshape, transpose, broadcast_to, indexing, concatenate, stack (unbroadcast)
     loss.py     binary cross-entropy
     window.py   im2col, col2im and the max / mean along a window axis (convolution, pooling)
+    recurrent.py  an LSTM step's gates, fused (nn.LSTM)
 
 Each op is a `Function` (autograd.py). `forward` gets plain NumPy arrays; `backward` gets the
 gradient of the output (`gy`, d loss / d y) and returns the gradient of each input: the chain
@@ -25,6 +26,7 @@ Tensor method that names it (tensor.py).
 
 from .binary import Add, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub, Where
 from .loss import BinaryCrossEntropy
+from .recurrent import LSTMGates
 from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
 from .shape import (
     BroadcastTo,
@@ -41,7 +43,8 @@ from .window import Col2Im, FirstMax, Im2Col, MeanAlong, Spread
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BroadcastTo", "Cast", "Clip", "Col2Im", "Concatenate",
-    "Cos", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "Log", "LogSoftmax", "MatMul", "Max",
+    "Cos", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "LSTMGates", "Log", "LogSoftmax",
+    "MatMul", "Max",
     "Maximum", "Mean", "MeanAlong", "Min", "Minimum", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "ScatterAdd", "Sigmoid", "Sin", "Softmax", "Spread", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
     "Transpose", "Where", "unbroadcast",

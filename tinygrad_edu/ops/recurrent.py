@@ -4,13 +4,13 @@ An LSTM step is ~12 elementwise ops on (batch, 4 * hidden) arrays; for a trainin
 35 time steps that is hundreds of tiny ops, each paying the engine's bookkeeping twice. This
 op does the gates' part of one step at once (the matrix products stay ordinary ops), so that
 the unrolled graph keeps one box per step and backprop through time is still the engine's.
-It depends on autograd alone, like every op (it belongs with the op catalogue).
+Its road is the Tensor method `gates.lstm_gates(c)` (nn.LSTM and nn.LSTMCell call it).
 
 >>> import numpy as np
 >>> import tinygrad_edu as tg
 >>> gates = tg.Tensor(np.zeros((1, 8)), requires_grad=True)   # i, f, g, o for hidden size 2
 >>> c = tg.Tensor(np.ones((1, 2)))
->>> LSTMGates.apply(gates, c).numpy().round(4).tolist()     # [h', c'] side by side
+>>> gates.lstm_gates(c).numpy().round(4).tolist()     # [h', c'] side by side
 [[0.2311, 0.2311, 0.5, 0.5]]
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autograd import Function
+from ..autograd import Function
 
 
 def _sigmoid(x):
