@@ -7,6 +7,7 @@ scripts that stand in for renderers, on a PATH that holds nothing else.
 
 import json
 import os
+import re
 import shutil
 import stat
 import sys
@@ -399,28 +400,85 @@ def test_a_100000_op_chain_is_summarised_quickly():
     assert drawing.nodes_drawn == viz.DEFAULT_MAX_NODES - 1
     assert drawing.nodes_left_out == total - drawing.nodes_drawn
     svg = render(drawing)
-    assert len(svg.nodes) <= viz.DEFAULT_MAX_NODES
+    assert len(svg.nodes) == viz.DEFAULT_MAX_NODES  # the nodes drawn and the note
     (note,) = svg.of_class("note").values()
+    # Drawn: x and 498 nodes nearest the output, i.e. 166 steps of (constant, Add, result).
     assert note.texts == [
-        f"... {total - 499} more nodes not drawn (graph too large to show in full)"
+        f"... {100_000 - 166:,} ops of 1 kind and {2 * (100_000 - 166):,} tensors not drawn "
+        "(draw_graph(..., max_nodes=None) draws all)"
     ]
-    # The part nearest the output is drawn; the input x is far away and left out.
+    # The output and the leaf x are drawn, the steps between them are the note.
     assert len(svg.of_class("output")) == 1
-    assert "x" not in svg.text().split("\n")
-    # The note points at the node whose inputs were cut off.
-    assert sum(tail == "left_out" for tail, _ in svg.edges) >= 1
+    (leaf,) = svg.of_class("parameter")
+    assert svg.nodes[leaf].texts[0] == "x"
+    # Edges stay consistent: x feeds the note, the note feeds the first step drawn.
+    assert (leaf, "left_out") in svg.edges
+    assert any(tail == "left_out" for tail, _ in svg.edges)
+    assert all(tail in svg.nodes and head in svg.nodes for tail, head in svg.edges)
 
 
-def test_max_nodes_cuts_the_graph_nearest_the_output():
+def unrolled_rnn_loss(layer, steps):
+    x = Tensor(np.random.default_rng(0).standard_normal((steps, 1, 3)), name="x")
+    output, _ = layer(x)
+    return (output**2).mean()
+
+
+def graph_size(loss):
+    return viz.draw_graph(loss, max_nodes=None).nodes_drawn
+
+
+@pytest.mark.parametrize("layer_class", [tg.nn.RNN, tg.nn.LSTM])
+def test_a_10000_step_rnn_is_drawn_as_its_output_its_weights_and_one_note(layer_class):
+    layer = layer_class(3, 4)
+    loss = unrolled_rnn_loss(layer, 10_000)
+    drawing = viz.draw_graph(loss, model=layer)
+    svg = render(drawing)  # the real renderer lays it out
+
+    assert len(svg.nodes) == viz.DEFAULT_MAX_NODES  # 499 drawn + the note, of > 100,000
+    assert drawing.nodes_drawn + drawing.nodes_left_out == graph_size(loss) > 100_000
+    assert len(svg.of_class("op")) + len(svg.of_class("tensor")) == drawing.nodes_drawn
+    (note,) = svg.of_class("note").values()
+    (label,) = note.texts
+    ops, kinds, tensors = re.fullmatch(
+        r"\.\.\. ([\d,]+) ops of (\d+) kinds and ([\d,]+) tensors not drawn "
+        r"\(draw_graph\(\.\.\., max_nodes=None\) draws all\)", label).groups()
+    assert int(ops.replace(",", "")) + int(tensors.replace(",", "")) == drawing.nodes_left_out
+    assert int(kinds) >= 4  # Index, MatMul, Add, Tanh at least
+    # The leaves stay: every weight, by its name in the model (x's per-step slices are
+    # unnamed leaves, drawn only where they are near the output).
+    names = {svg.nodes[key].texts[0] for key in svg.of_class("parameter")}
+    assert names == {name for name, _ in layer.named_parameters()}
+    assert len(svg.of_class("output")) == 1
+    # Every edge joins nodes in the picture; the weights and x feed the note, and the note
+    # feeds the drawn nodes whose inputs it stands for.
+    assert all(tail in svg.nodes and head in svg.nodes for tail, head in svg.edges)
+    into_note = {tail for tail, head in svg.edges if head == "left_out"}
+    assert set(svg.of_class("parameter")) <= into_note
+    assert any(tail == "left_out" for tail, _ in svg.edges)
+
+
+def test_a_small_graph_is_drawn_in_full_as_before():
+    loss, W, x = small_graph()
+    drawing = viz.draw_graph(loss)
+    assert drawing.source == viz.draw_graph(loss, max_nodes=None).source
+    assert drawing.source == viz.draw_graph(loss, max_nodes=11).source  # just fits
+    svg = render(drawing)
+    assert len(svg.nodes) == 11 and len(svg.edges) == 10 and not svg.of_class("note")
+    assert drawing.nodes_drawn == 11 and drawing.nodes_left_out == 0
+
+
+def test_max_nodes_keeps_the_output_side_and_the_leaves():
     loss, W, x = small_graph()
     drawing = viz.draw_graph(loss, max_nodes=5)
     svg = render(drawing)
     assert len(svg.nodes) == 5
     assert drawing.nodes_drawn == 4 and drawing.nodes_left_out == 7
     texts = svg.text()
-    assert "Mean" in texts and "Pow" in texts and "W1" not in texts
-    assert "... 7 more nodes not drawn" in texts
-    with pytest.raises(ValueError, match="max_nodes must be at least 2, not 1"):
+    # 4 places: the leaves W1 and x (up to half), then the output and its Mean.
+    assert "W1" in texts and "x" in texts and "Mean" in texts and "Pow" not in texts
+    assert "... 3 ops of 3 kinds and 4 tensors not drawn" in texts
+    message = r"max_nodes must be at least 2 \(or None to draw all\), not 1"
+    with pytest.raises(ValueError, match=message):
         viz.draw_graph(loss, max_nodes=1)
 
 

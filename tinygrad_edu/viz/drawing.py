@@ -133,11 +133,13 @@ def draw_graph(
     (up to 16 elements in full, larger arrays as min/mean/max); after a backward() without
     `retain_graph=True` the graph has let go of its activations, and the drawing says so
     where their values would be (the parameters' values and gradients stay). A graph of more than
-    `max_nodes` nodes is cut: the nodes nearest the output are drawn, and a note says how
-    many were left out. With `model` (an nn.Module), its parameters that have no name of
-    their own are labelled with their names in the model (`fc1.weight`, ...). `labels`, a
-    function from a tensor to a name, labels the other tensors without a name (the explorer
-    passes the names its panel uses, `matmul1`, ...).
+    `max_nodes` nodes (an unrolled RNN, a long loop) is summarised: the nodes nearest the
+    output and the leaves (parameters and inputs) are drawn, and one note stands for the rest,
+    saying how many ops of how many kinds it holds, with dashed arrows where the drawn nodes
+    meet it; `max_nodes=None` draws every node. With `model` (an nn.Module), its parameters
+    that have no name of their own are labelled with their names in the model (`fc1.weight`,
+    ...). `labels`, a function from a tensor to a name, labels the other tensors without a
+    name (the explorer passes the names its panel uses, `matmul1`, ...).
 
     >>> import tinygrad_edu as tg
     >>> import tinygrad_edu.viz
@@ -150,14 +152,10 @@ def draw_graph(
         raise TypeError(f"draw_graph needs a Tensor, got {type(tensor).__name__}")
     if rankdir not in ("TB", "LR", "BT", "RL"):
         raise ValueError(f"rankdir must be 'TB', 'LR', 'BT' or 'RL', not {rankdir!r}")
-    if max_nodes < 2:
-        raise ValueError(f"max_nodes must be at least 2, not {max_nodes}")
+    if max_nodes is not None and max_nodes < 2:
+        raise ValueError(f"max_nodes must be at least 2 (or None to draw all), not {max_nodes}")
 
-    nodes = _nodes_nearest_first(tensor)
-    left_out = 0
-    if len(nodes) > max_nodes:
-        left_out = len(nodes) - (max_nodes - 1)  # one place is kept for the note
-        nodes = nodes[: max_nodes - 1]
+    nodes, left_out_nodes = _nodes_to_draw(_nodes_nearest_first(tensor), tensor, max_nodes)
     # Node ids are positions in that order, found through id(): unique like id() itself,
     # but the same on every run, so a regenerated picture differs only where the graph does.
     drawn = {id(node): f"n{position}" for position, node in enumerate(nodes)}
@@ -192,13 +190,23 @@ def draw_graph(
                 drawing.edge(drawn[id(parent)], node_id)
         if any(id(parent) not in drawn for parent in inputs):
             cut_off.append(node_id)
-    if left_out:
-        note = f"... {left_out} more nodes not drawn (graph too large to show in full)"
-        drawing.node("left_out", label=note, _attributes={"class": "note"}, **_NOTE_STYLE)
+    if left_out_nodes:
+        # Edges stay consistent: every arrow between a drawn node and one left out goes
+        # through the note, in the direction the data flows (each pair once).
+        feeds_left_out = {}
+        for node in left_out_nodes:
+            inputs = _tensor_inputs(node) if isinstance(node, Tensor) else _op_inputs(node)
+            for parent in inputs:
+                if id(parent) in drawn:
+                    feeds_left_out[drawn[id(parent)]] = None
+        drawing.node("left_out", label=_summary(left_out_nodes), _attributes={"class": "note"},
+                     **_NOTE_STYLE)
+        for node_id in feeds_left_out:
+            drawing.edge(node_id, "left_out", style="dashed", color="#b8a000")
         for node_id in cut_off:
             drawing.edge("left_out", node_id, style="dashed", color="#b8a000")
     drawing.nodes_drawn = len(nodes)
-    drawing.nodes_left_out = left_out
+    drawing.nodes_left_out = len(left_out_nodes)
     drawing.node_ids = drawn
     return drawing
 
@@ -224,6 +232,53 @@ def _nodes_nearest_first(output):
                 seen.add(id(parent))
                 order.append(parent)
     return order
+
+
+def _nodes_to_draw(every_node, output, max_nodes):
+    """(drawn, left out): `every_node` (nearest the output first) split to fit `max_nodes`.
+
+    Kept are the leaves a reader looks for, up to half the room: the parameters, then the
+    inputs with a name (an RNN's input sliced per step gives thousands of unnamed leaves,
+    which count as any other node), the nearest first; in the rest of the room, the nodes
+    nearest the output; one place is kept for the note. An unrolled RNN then shows its
+    weights and its last steps, and the thousands of steps in between become one note.
+    Both lists keep the order of `every_node`.
+    """
+    if max_nodes is None or len(every_node) <= max_nodes:
+        return every_node, []
+    room = max_nodes - 1
+    leaves = [node for node in every_node if isinstance(node, Tensor) and node._ctx is None]
+    parameters = [t for t in leaves if _tensor_kind(t, output) == "parameter"]
+    named_inputs = [t for t in leaves if _tensor_kind(t, output) == "input" and t.name]
+    kept = {id(leaf) for leaf in (parameters + named_inputs)[: room // 2]}
+    for node in every_node:
+        if len(kept) >= room:
+            break
+        kept.add(id(node))
+    drawn = [node for node in every_node if id(node) in kept]
+    left_out = [node for node in every_node if id(node) not in kept]
+    return drawn, left_out
+
+
+def _summary(left_out_nodes) -> str:
+    """The note's text: `... 9,950 ops of 6 kinds and 9,950 tensors not drawn (...)`."""
+    kinds = {type(node).__name__ for node in left_out_nodes if not isinstance(node, Tensor)}
+    ops = sum(not isinstance(node, Tensor) for node in left_out_nodes)
+    tensors = len(left_out_nodes) - ops
+    parts = []
+    if ops:
+        parts.append(f"{_count(ops, 'op')} of {_count(len(kinds), 'kind')}")
+    if tensors:
+        parts.append(_count(tensors, "tensor"))
+    return f"... {' and '.join(parts)} not drawn (draw_graph(..., max_nodes=None) draws all)"
+
+
+def _count(number, noun) -> str:
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
+
+
+def _tensor_inputs(t):
+    return () if t._ctx is None else (t._ctx,)
 
 
 def _op_inputs(op):
