@@ -15,6 +15,8 @@ gradient of its output, and adds up the gradients that reach a tensor along seve
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from . import versions
@@ -61,7 +63,7 @@ class Function:
     index) comes back unchanged and counts as a constant.
     """
 
-    __slots__ = ("inputs", "saved", "needs_input_grad", "saved_at", "__dict__")
+    __slots__ = ("inputs", "saved", "needs_input_grad", "saved_at", "number", "__dict__")
     retains_grad = False  # set by Tensor.retain_grad(): keep this op's output gradient
     # The package's own ops (each gradchecked in the tests) return one well-formed gradient per
     # input; an op written elsewhere has its gradients checked as they arrive (count, type,
@@ -93,17 +95,26 @@ class Function:
         Keyword options go to the op's constructor: `Sum.apply(x, axis=0)`.
         """
         Tensor = _tensor_module.Tensor
-        arrays = []
-        needs = []
-        for x in inputs:
-            if not isinstance(x, Tensor):  # a number or an array: as a constant Tensor
-                return cls.apply(*[t if isinstance(t, Tensor) else Tensor(t) for t in inputs],
-                                 **options)
-            arrays.append(x.data)
-            needs.append(x._requires_grad)
+        if len(inputs) == 2 and isinstance(inputs[0], Tensor) and isinstance(inputs[1], Tensor):
+            # The binary ops (most calls): the general loop below, written out for two inputs.
+            a, b = inputs
+            arrays = [a.data, b.data]
+            needs = [a._requires_grad, b._requires_grad]
+            record = grad_mode.enabled and (needs[0] or needs[1])
+            shared = record and arrays[0] is arrays[1] and a is not b
+        else:
+            arrays = []
+            needs = []
+            for x in inputs:
+                if not isinstance(x, Tensor):  # a number or an array: as a constant Tensor
+                    return cls.apply(*[t if isinstance(t, Tensor) else Tensor(t)
+                                       for t in inputs], **options)
+                arrays.append(x.data)
+                needs.append(x._requires_grad)
+            record = grad_mode.enabled and True in needs
+            shared = record and len(arrays) > 1 and _shares_an_array(inputs, arrays)
         ctx = cls(**options) if options else cls()
-        record = grad_mode.enabled and True in needs
-        if record and len(arrays) > 1 and _shares_an_array(inputs, arrays):
+        if shared:
             arrays = ctx.forward_arrays = _own_objects(inputs, arrays)
         ctx.needs_input_grad = needs
         ctx.saved = ()
@@ -122,6 +133,7 @@ class Function:
         out.name = None
         if record:
             ctx.inputs = inputs
+            ctx.number = next(_op_numbers)  # see topological_order
             ctx.saved_at = versions.clock  # saved arrays must not change after this (versions.py)
             out._requires_grad = True
             out._ctx = ctx
@@ -194,8 +206,44 @@ def _reworded(error, message):
 # The backward pass.
 
 
+# Every recorded op gets the next number. An op runs after the ops that made its inputs, so
+# its number is larger than theirs: sorting a graph's ops by number is a topological order.
+_op_numbers = itertools.count()
+
+
 def topological_order(roots):
     """Every tensor that leads to `roots` and requires grad, inputs before outputs.
+
+    The ops were numbered as they ran (`apply`), so one walk that visits each tensor once
+    collects the graph and one sort of the numbers orders it (the leaves come first). It
+    creates no object per node beyond the ids in a set and one dict entry, so that big graphs
+    do not wake the garbage collector.
+    """
+    seen = set()
+    leaves = []
+    ops = {}  # op number -> the tensor it made
+    stack = list(roots)
+    push = stack.append
+    while stack:
+        node = stack.pop()
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        ctx = node._ctx
+        if ctx is None:
+            leaves.append(node)
+            continue
+        if ops.setdefault(ctx.number, node) is not node:  # two tensors, one op: stand-ins
+            return _depth_first_order(roots)              # of a released graph (rare)
+        for parent in ctx.inputs:
+            if parent._requires_grad and id(parent) not in seen:
+                push(parent)
+    return leaves + [ops[number] for number in sorted(ops)]
+
+
+def _depth_first_order(roots):
+    """topological_order without op numbers, for a graph where two tensors share one op.
 
     A depth-first search with an explicit stack (no recursion, so a 100,000-op chain is
     fine): a tensor is appended once all of its inputs are. It creates no object per node

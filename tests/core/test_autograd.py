@@ -642,8 +642,9 @@ def test_version_counter_catches_a_parameter_changed_before_backward():
     x = f64([3.0, 4.0], requires_grad=False)
     loss = (x * w).sum() + (w * w).sum()
     with tg.no_grad():
-        w -= 0.1 * x  # changes the array that Mul saved for backward
-    with pytest.raises(RuntimeError, match=r"Mul saved input 1 \('W1', shape \(2,\)\) for "
+        w -= 0.1 * x  # changes the array that both Muls saved for backward
+    # backward reaches the later op first (w * w, where W1 is input 0)
+    with pytest.raises(RuntimeError, match=r"Mul saved input 0 \('W1', shape \(2,\)\) for "
                        r"backward, but it was changed in place .* since"):
         loss.backward()
 

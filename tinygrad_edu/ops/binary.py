@@ -44,6 +44,8 @@ class Add(_Elementwise):
     def backward(self, gy):
         need_a, need_b = self.needs_input_grad
         sa, sb = self.shapes
+        if sa == sb:  # fast path: no operand was broadcast, so nothing to sum back
+            return (gy if need_a else None), (gy if need_b else None)
         return (unbroadcast(gy, sa) if need_a else None,  # d(a + b)/da = 1
                 unbroadcast(gy, sb) if need_b else None)  # d(a + b)/db = 1
 
@@ -57,6 +59,8 @@ class Sub(_Elementwise):
     def backward(self, gy):
         need_a, need_b = self.needs_input_grad
         sa, sb = self.shapes
+        if sa == sb:  # fast path: no operand was broadcast, so nothing to sum back
+            return (gy if need_a else None), (-gy if need_b else None)
         return (unbroadcast(gy, sa) if need_a else None,  # d(a - b)/da = 1
                 unbroadcast(-gy, sb) if need_b else None)  # d(a - b)/db = -1
 
@@ -70,6 +74,8 @@ class Mul(_Elementwise):
     def backward(self, gy):
         a, b = self.saved
         need_a, need_b = self.needs_input_grad
+        if a.shape == b.shape:  # fast path: no operand was broadcast, so nothing to sum back
+            return (gy * b if need_a else None), (gy * a if need_b else None)
         return (unbroadcast(gy * b, a.shape) if need_a else None,  # d(ab)/da = b
                 unbroadcast(gy * a, b.shape) if need_b else None)  # d(ab)/db = a
 
