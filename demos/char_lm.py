@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import common
 import numpy as np
 from tqdm import tqdm
 
@@ -129,13 +130,8 @@ def train(args):
 
 
 def draw(history, path) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("no plot: matplotlib is not installed (pip install matplotlib)")
+    plt = common.pyplot()
+    if plt is None:
         return
     figure, ax = plt.subplots(figsize=(5, 3.5))
     epochs = [h["epoch"] for h in history]

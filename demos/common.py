@@ -170,8 +170,9 @@ def report(history, seconds, target) -> None:
           f"target)")
 
 
-def plot_curves(history, path) -> None:
-    """Training loss and accuracies per epoch, side by side, into a PNG."""
+def pyplot():
+    """matplotlib.pyplot drawing into files (Agg), or None, with a note, when the optional
+    matplotlib is not installed."""
     try:
         import matplotlib
 
@@ -179,6 +180,14 @@ def plot_curves(history, path) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         print("no plot: matplotlib is not installed (pip install matplotlib, or make demo)")
+        return None
+    return plt
+
+
+def plot_curves(history, path) -> None:
+    """Training loss and accuracies per epoch, side by side, into a PNG."""
+    plt = pyplot()
+    if plt is None:
         return
     epochs = [h["epoch"] for h in history]
     figure, (left, right) = plt.subplots(1, 2, figsize=(8, 3))

@@ -29,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import common
 import numpy as np
 from tqdm import tqdm
 
@@ -157,13 +158,8 @@ def show_examples(model, x_test, t_test, vocabulary, task, count=5):
 
 
 def draw(history, model, x_test, t_test, vocabulary, args) -> None:
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("no plots: matplotlib is not installed (pip install matplotlib)")
+    plt = common.pyplot()
+    if plt is None:
         return
     figure, ax = plt.subplots(figsize=(5, 3.5))
     ax.plot([h["epoch"] for h in history], [h["accuracy"] for h in history], marker="o")

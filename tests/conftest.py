@@ -1,7 +1,9 @@
 """Shared fixtures and helpers: a seeded generator, the float64 default for one test
 (`float64_default`), `second_derivative` (the one second-order helper), and `check_op`, the one
-check every op's table line goes through (tests/core/test_ops.py)."""
+check every op's table line goes through (tests/core/test_ops.py); `BackgroundRun`, a slow
+program started as soon as the suite is collected, so that it runs beside the other tests."""
 
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,47 @@ import pytest
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor
+
+
+class BackgroundRun:
+    """A program that a test runs for minutes (the notes' chapter-4 loop): started when the
+    suite has been collected, if that test is in it, so that it trains on the second core while
+    the other tests run; the test collects its result (and starts it itself if it has to)."""
+
+    def __init__(self, *command):
+        self.command = command
+        self.process = None
+
+    def start(self):
+        if self.process is None:
+            self.process = subprocess.Popen(self.command, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, text=True)
+
+    def result(self, timeout):
+        """(returncode, stdout, stderr) once the program has ended."""
+        self.start()
+        out, err = self.process.communicate(timeout=timeout)
+        return self.process.returncode, out, err
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def _background_runs(items):
+    return [run for item in items
+            if (run := getattr(getattr(item, "function", None), "runs_beside_the_suite", None))]
+
+
+def pytest_collection_finish(session):
+    for run in _background_runs(session.items):
+        run.start()
+
+
+def pytest_sessionfinish(session):
+    for run in _background_runs(session.items):
+        run.stop()  # a suite stopped early (-x, Ctrl-C) leaves no program training behind
 
 
 @pytest.fixture

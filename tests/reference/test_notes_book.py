@@ -1,15 +1,17 @@
 """tinygrad_edu.book: the notes' TwoLayerNet and loop run on the engine, with the books' results."""
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import BackgroundRun
 
 from tinygrad_edu.book import PARAMETER_NAMES, TwoLayerNet, load_mnist
 
 HERE = Path(__file__).resolve().parent
+# minutes of training: started as soon as the suite is collected (conftest.BackgroundRun)
+NOTES_LOOP = BackgroundRun(sys.executable, str(HERE / "notes_ch4_training_loop.py"))
 
 
 def test_gradient_by_autodiff_equals_the_numerical_gradient():
@@ -60,11 +62,13 @@ def test_load_mnist_has_the_books_signature():
 
 def test_the_notes_training_loop_reaches_the_books_accuracy():
     # The loop exactly as the notes write it, imports changed: the book reports 0.9465.
-    done = subprocess.run([sys.executable, str(HERE / "notes_ch4_training_loop.py")],
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr
-    lines = re.findall(r"train acc, test acc \| ([0-9.]+), ([0-9.]+)", done.stdout)
+    returncode, stdout, stderr = NOTES_LOOP.result(timeout=600)
+    assert returncode == 0, stderr
+    lines = re.findall(r"train acc, test acc \| ([0-9.]+), ([0-9.]+)", stdout)
     assert len(lines) == 17  # one line per epoch of 600 iterations
     train_acc, test_acc = map(float, lines[-1])
     assert test_acc >= 0.94 and train_acc >= 0.94
     assert float(lines[0][1]) < 0.3  # it started from chance
+
+
+test_the_notes_training_loop_reaches_the_books_accuracy.runs_beside_the_suite = NOTES_LOOP
