@@ -52,6 +52,14 @@ def activation_layer(activation):
     return ACTIVATIONS[activation]()
 
 
+def backward_through(last_layer, layers):
+    """The book's backward pass: dout = 1 into the loss layer, then every layer in reverse
+    (each fills its dW, db, ... by the engine's backward)."""
+    dout = last_layer.backward(1)
+    for layer in reversed(layers.values()):
+        dout = layer.backward(dout)
+
+
 class MultiLayerNet:
     def __init__(self, input_size, hidden_size_list, output_size, activation="relu",
                  weight_init_std="relu", weight_decay_lambda=0):
@@ -103,9 +111,7 @@ class MultiLayerNet:
 
     def gradient(self, x, t):
         self.loss(x, t)
-        dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
+        backward_through(self.last_layer, self.layers)
         grads = {}
         for n in self._weight_numbers():
             affine = self.layers[f"Affine{n}"]

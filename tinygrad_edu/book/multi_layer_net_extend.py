@@ -27,7 +27,7 @@ import numpy as np
 
 from .gradient import numerical_gradient
 from .layers import Affine, BatchNormalization, Dropout, SoftmaxWithLoss
-from .multi_layer_net import activation_layer, initial_weights
+from .multi_layer_net import activation_layer, backward_through, initial_weights
 
 __all__ = ["MultiLayerNetExtend"]
 
@@ -96,9 +96,7 @@ class MultiLayerNetExtend:
 
     def gradient(self, x, t):
         self.loss(x, t, train_flg=True)
-        dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
-            dout = layer.backward(dout)
+        backward_through(self.last_layer, self.layers)
         grads = {}
         for n in self._weight_numbers():
             affine = self.layers[f"Affine{n}"]
