@@ -62,10 +62,10 @@ class CrossEntropy(Function):
         x, exp, total = self.saved
         n = x.shape[0]
         rows = np.arange(n)
-        if isinstance(x, np.ndarray):  # softmax from forward's exps, in one new array
-            grad = exp / total
-            grad[rows, self.labels] -= 1.0
-            grad *= gy / n
+        if isinstance(x, np.ndarray):  # softmax from forward's exps: one pass, one new array
+            scale = gy / n
+            grad = exp * (scale / total)
+            grad[rows, self.labels] -= scale
             return grad
         # create_graph: the same formula on the graph's Tensors, so that it is differentiated
         onehot = np.zeros(x.shape, x.dtype)
