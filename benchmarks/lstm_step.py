@@ -4,9 +4,11 @@ PyTorch on the CPU with one thread (the target: at most 1.5x), and the memory it
 
 The step: Embedding(1000, 128) -> LSTM(128, 128) -> Linear(128, 1000) on a batch of 32
 sequences of 35 token ids, cross-entropy, backward, gradient clipping, SGD; the state is
-carried to the next step detached, as the books' truncated BPTT does. Both twins start from
-the same weights and read the same data. Rounds are interleaved, the best one counted, in
-CPU time (this process's): both twins run on one thread, NumPy's BLAS included (this script
+carried to the next step detached, as the books' truncated BPTT does. Three twins start from
+the same weights and read the same data: tinygrad_edu, PyTorch, and the step written by hand
+in NumPy (the books' way, batched as well as NumPy allows: the floor for an engine on NumPy).
+Rounds are interleaved, the best one counted, in CPU time (this process's): every twin runs
+on one thread, NumPy's BLAS included (this script
 sets OPENBLAS_NUM_THREADS=1 unless it is set, before NumPy loads; a BLAS that spreads a small
 product over the cores of a busy machine spins and multiplies the time).
 
@@ -75,6 +77,83 @@ class EngineLM(Twin):
         return tuple(self.named_weights().values())
 
 
+class HandLM(Twin):
+    """The same step by hand in NumPy, as the second book writes it (TimeEmbedding, TimeLSTM,
+    TimeAffine, SoftmaxWithLoss, each backward derived by hand) and as fast as NumPy makes
+    it: the input projections and the weight gradients of all time steps in one matrix
+    product each. The floor for any engine built on NumPy."""
+
+    def __init__(self, weights: dict):
+        w = {name: np.array(value) for name, value in weights.items()}
+        self.embed = w["embed.weight"]
+        self.w_ih, self.w_hh = w["lstm.weight_ih_l0"], w["lstm.weight_hh_l0"]
+        self.b_ih, self.b_hh = w["lstm.bias_ih_l0"], w["lstm.bias_hh_l0"]
+        self.w_out, self.b_out = w["out.weight"], w["out.bias"]  # PyTorch's (out, in)
+        self.state = None
+
+    def step(self, ids, targets) -> float:
+        n, hidden = HIDDEN, HIDDEN
+        x = self.embed[ids]  # (time, batch, hidden)
+        projected = (x.reshape(-1, hidden) @ self.w_ih.T + self.b_ih + self.b_hh).reshape(
+            STEPS, BATCH, 4 * n)
+        h, c = self.state or (np.zeros((BATCH, n), x.dtype), np.zeros((BATCH, n), x.dtype))
+        hs = np.empty((STEPS, BATCH, n), x.dtype)
+        previous = np.empty((STEPS, BATCH, n), x.dtype)
+        cache = []
+        for t in range(STEPS):
+            previous[t] = h
+            a = projected[t] + h @ self.w_hh.T
+            i, f, o = (0.5 + 0.5 * np.tanh(0.5 * a[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
+            g = np.tanh(a[:, 2 * n:3 * n])
+            c_next = f * c + i * g
+            tanh_c = np.tanh(c_next)
+            h = o * tanh_c
+            cache.append((i, f, g, o, c, tanh_c))
+            c = c_next
+            hs[t] = h
+        self.state = (h, c)
+        logits = hs.reshape(-1, n) @ self.w_out.T + self.b_out
+        rows = np.arange(len(targets))
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        loss = float((np.log(total[:, 0]) - shifted[rows, targets]).mean())
+        d_logits = exp / total  # SoftmaxWithLoss: (softmax - onehot) / N
+        d_logits[rows, targets] -= 1.0
+        d_logits /= len(targets)
+        d_w_out = d_logits.T @ hs.reshape(-1, n)
+        d_b_out = d_logits.sum(axis=0)
+        d_hs = (d_logits @ self.w_out).reshape(STEPS, BATCH, n)
+        d_a = np.empty_like(projected)
+        dh, dc = np.zeros_like(h), np.zeros_like(c)
+        for t in reversed(range(STEPS)):  # backpropagation through time, by hand
+            i, f, g, o, c_prev, tanh_c = cache[t]
+            dh = dh + d_hs[t]
+            dc = dc + dh * o * (1.0 - tanh_c * tanh_c)
+            d_a[t, :, :n] = dc * g * i * (1.0 - i)
+            d_a[t, :, n:2 * n] = dc * c_prev * f * (1.0 - f)
+            d_a[t, :, 2 * n:3 * n] = dc * i * (1.0 - g * g)
+            d_a[t, :, 3 * n:] = dh * tanh_c * o * (1.0 - o)
+            dc = dc * f
+            dh = d_a[t] @ self.w_hh
+        d_a = d_a.reshape(-1, 4 * n)
+        d_w_ih = d_a.T @ x.reshape(-1, hidden)
+        d_w_hh = d_a.T @ previous.reshape(-1, n)
+        d_b = d_a.sum(axis=0)
+        d_embed = np.zeros_like(self.embed)
+        np.add.at(d_embed, ids.reshape(-1), (d_a @ self.w_ih).reshape(-1, hidden))
+        grads = (d_embed, d_w_ih, d_w_hh, d_b, d_b, d_w_out, d_b_out)
+        params = (self.embed, self.w_ih, self.w_hh, self.b_ih, self.b_hh, self.w_out, self.b_out)
+        norm = np.sqrt(sum(float((g * g).sum()) for g in grads))
+        scale = LR * min(1.0, MAX_NORM / (norm + 1e-6))  # clip_grad_norm_'s rule
+        for param, grad in zip(params, grads):
+            param -= scale * grad
+        return loss
+
+    def weights(self) -> tuple:
+        return (self.embed, self.w_ih, self.w_hh, self.b_ih, self.b_hh, self.w_out, self.b_out)
+
+
 class TorchLM(Twin):
     """The same network in PyTorch, from the engine twin's weights."""
 
@@ -113,18 +192,20 @@ def make_data(batches=4, seed=0):
 
 
 def twins(torch=None) -> dict:
-    """{"engine": EngineLM, "torch": TorchLM (when PyTorch is given)}, the same weights."""
+    """{"hand": HandLM, "engine": EngineLM, "torch": TorchLM (when PyTorch is given)}, all
+    from the same weights."""
     engine = EngineLM()
-    models = {"engine": engine}
+    models = {"hand": HandLM(engine.named_weights()), "engine": engine}
     if torch is not None:
         models["torch"] = TorchLM(torch, engine.named_weights())
     return models
 
 
 def step_times(rounds=10, steps_per_round=4, torch=None) -> dict:
-    """CPU seconds per training step: {"engine": .., "torch": ..} (torch when given)."""
+    """CPU seconds per training step: {"hand": .., "engine": .., "torch": ..} (torch when
+    given)."""
     ids, targets = make_data(steps_per_round)
-    data = {"engine": (ids, targets)}
+    data = {"hand": (ids, targets), "engine": (ids, targets)}
     if torch is not None:
         data["torch"] = (torch.from_numpy(ids), torch.from_numpy(targets))
     candidates = {name: twin.steps(*data[name]) for name, twin in twins(torch).items()}
@@ -156,13 +237,16 @@ def measure(rounds=10, steady_steps=500) -> list[Row]:
     torch = load_torch(threads=1)
     times = step_times(rounds, torch=torch)
     label = f"LSTM LM step (batch {BATCH}, seq {STEPS}, hidden {HIDDEN}, vocab {VOCABULARY})"
-    if torch is None:
-        rows = [Row(f"{label}: tinygrad_edu (CPU time)", times["engine"] * 1e3, "ms", "")]
-    else:
-        rows = [Row(f"{label}: PyTorch CPU, 1 thread (CPU time)", times["torch"] * 1e3, "ms",
-                    "(baseline)"),
-                ratio_row("LSTM LM step: tinygrad_edu vs PyTorch", times["engine"],
-                          times["torch"], TORCH_TARGET)]
+    rows = [Row(f"{label}: NumPy by hand (CPU time)", times["hand"] * 1e3, "ms", "(floor)"),
+            Row("LSTM LM step: tinygrad_edu vs NumPy by hand", times["engine"] * 1e3, "ms", "",
+                ratio=times["engine"] / times["hand"])]
+    if torch is not None:
+        rows += [Row(f"{label}: PyTorch CPU, 1 thread (CPU time)", times["torch"] * 1e3, "ms",
+                     "(baseline)"),
+                 ratio_row("LSTM LM step: tinygrad_edu vs PyTorch", times["engine"],
+                           times["torch"], TORCH_TARGET),
+                 Row("LSTM LM step: NumPy by hand vs PyTorch", times["hand"] * 1e3, "ms", "",
+                     ratio=times["hand"] / times["torch"])]
     early, late = steady_memory(steady_steps)
     growth = (late - early) / 2**20
     rows.append(Row(f"LSTM LM: memory held, step {steady_steps // 5} -> {steady_steps}",
