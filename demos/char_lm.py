@@ -13,6 +13,9 @@ written by the model; the end writes the perplexity curves (PNG, needs matplotli
 
     python demos/char_lm.py [--epochs 8] [--batch-size 32] [--bptt 64] [--hidden 256]
                             [--lr 0.004] [--seed 0] [--plot PATH] [--quick] [--quiet]
+
+Exit codes, as the other demos' (demos/common.py's `run`): 0 trained, 1 the loss became nan
+or inf, 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 import common
@@ -109,7 +111,7 @@ def train(args):
             scores, state = model(x, state)
             loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t.reshape(-1))
             if not math.isfinite(loss.item()):
-                raise RuntimeError(f"the loss became {loss.item()} at step {step}")
+                raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -167,16 +169,11 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     Path(args.plot).parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    try:
-        model, history, vocabulary = train(args)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted after {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return 130
-    except RuntimeError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"trained in {time.perf_counter() - start:.1f} s: perplexity "
+    code, result, seconds = common.run(args, train)  # Ctrl-C: 130, a nan loss: 1
+    if code != common.EXIT_TRAINED:
+        return code
+    model, history, vocabulary = result
+    print(f"trained in {seconds:.1f} s: perplexity "
           f"{history[0]['test']:.2f} -> {history[-1]['test']:.2f} on the held-out text")
     draw(history, args.plot)
     return 0

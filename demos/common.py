@@ -1,5 +1,6 @@
 """What the two MNIST demos (mnist.py, cnn_mnist.py) share: their flags, the epoch loop, and
-the exit codes.
+the exit codes; `run` (the exit codes) serves the second book's demos too (char_lm.py,
+seq2seq.py), which have no --save or --detect-anomaly.
 
 The flags both take, spelled the same way in both:
 
@@ -136,10 +137,13 @@ def train_epochs(args, model, optimizer, loader, evaluate, on_epoch=print_epoch,
 def run(args, train):
     """`train(args)` with the exit ladder: (exit code, what train returned or None, seconds).
 
-    The messages of a failed run go to stderr, without a traceback.
+    The messages of a failed run go to stderr, without a traceback. `args.save` and
+    `args.detect_anomaly` are optional (a demo without those flags has neither).
     """
     start = time.perf_counter()
-    anomaly = tg.detect_anomaly() if args.detect_anomaly else contextlib.nullcontext()
+    save = getattr(args, "save", None)
+    detect = getattr(args, "detect_anomaly", False)
+    anomaly = tg.detect_anomaly() if detect else contextlib.nullcontext()
     try:
         with anomaly:
             result = train(args)
@@ -150,14 +154,14 @@ def run(args, train):
         print(error, file=sys.stderr)
         return EXIT_DATA, None, time.perf_counter() - start
     except RuntimeError as error:  # from tg.detect_anomaly: the op and the line
-        if not args.detect_anomaly:
+        if not detect:
             raise
         print(error, file=sys.stderr)
         return EXIT_NONFINITE, None, time.perf_counter() - start
     except KeyboardInterrupt:
         seconds = time.perf_counter() - start
-        saved = args.save and os.path.exists(args.save)
-        kept = f"; the weights of the last finished epoch are in {args.save}" if saved else ""
+        saved = save and os.path.exists(save)
+        kept = f"; the weights of the last finished epoch are in {save}" if saved else ""
         print(f"\ninterrupted after {seconds:.1f} s{kept}", file=sys.stderr)
         return EXIT_INTERRUPTED, None, seconds
     return EXIT_TRAINED, result, time.perf_counter() - start

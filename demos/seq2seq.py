@@ -19,6 +19,9 @@ held out.
 Every epoch prints the held-out exact-match accuracy (greedy decoding: the whole answer
 right or it counts as wrong); the end writes the accuracy curve and a heat map of the
 attention weights of a few held-out questions (PNG, needs matplotlib) to demos/output/.
+
+Exit codes, as the other demos' (demos/common.py's `run`): 0 trained, 1 the loss became nan
+or inf, 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-import time
 from pathlib import Path
 
 import common
@@ -132,7 +134,7 @@ def train(args):
             scores = model(x, t[:, :-1])  # teacher forcing: the right previous character
             loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t[:, 1:].reshape(-1))
             if not math.isfinite(loss.item()):
-                raise RuntimeError(f"the loss became {loss.item()} at step {step}")
+                raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
             optimizer.zero_grad()
             loss.backward()
             nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -218,16 +220,11 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     for path in (args.plot, args.heatmap):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    try:
-        model, history, (x_test, t_test), vocabulary = train(args)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted after {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        return 130
-    except RuntimeError as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(f"trained in {time.perf_counter() - start:.1f} s; held-out exact match "
+    code, result, seconds = common.run(args, train)  # Ctrl-C: 130, a nan loss: 1
+    if code != common.EXIT_TRAINED:
+        return code
+    model, history, (x_test, t_test), vocabulary = result
+    print(f"trained in {seconds:.1f} s; held-out exact match "
           f"{history[-1]['accuracy']:.4f}; a few held-out questions:")
     show_examples(model, x_test, t_test, vocabulary, args.task)
     draw(history, model, x_test, t_test, vocabulary, args)

@@ -612,6 +612,28 @@ class Tensor:
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return _ops.Transpose.apply(self, axes=tuple(axes))
 
+    def unbind(self, axis=0) -> tuple:
+        """The slices along `axis`, as a tuple of tensors (torch.unbind): x.unbind(0)[t] is
+        x[t]. Their gradients go back as one array (the Unbind op), where the T slices x[t]
+        would each send back an array of x's whole shape (nn.LSTM cuts its time steps so).
+
+        >>> import numpy as np
+        >>> x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+        >>> first, second, third = x.unbind(0)
+        >>> (first * 1 + third * 3).sum().backward()
+        >>> x.grad.numpy().tolist()
+        [[1.0, 1.0], [0.0, 0.0], [3.0, 3.0]]
+        """
+        ndim = self.data.ndim
+        if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+            raise ValueError(f"unbind: axis {axis!r} is out of range for a tensor of shape "
+                             f"{self.data.shape} ({ndim} axes)")
+        axis %= ndim
+        whole = _ops.Unbind.apply(self, axis=axis)
+        return tuple(_ops.UnbindSlice.apply(whole, source=whole._ctx,
+                                            index=(slice(None),) * axis + (i,))
+                     for i in range(self.data.shape[axis]))
+
     def flatten(self, start_axis=0) -> Tensor:
         """Merge the axes from `start_axis` on into one (`nn.Flatten` keeps axis 0)."""
         shape = self.data.shape

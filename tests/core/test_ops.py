@@ -256,6 +256,36 @@ def test_concatenate_with_a_data_tensor_only_differentiates_the_parameter():
     assert tg.gradcheck(lambda a: tg.concatenate([data, a]), a)
 
 
+def test_unbind_gives_the_slices_and_sends_their_gradients_back_as_one_array():
+    x = leaf((3, 2, 4), seed=15)
+    slices = x.unbind(1)
+    assert len(slices) == 2
+    for i, piece in enumerate(slices):
+        np.testing.assert_array_equal(piece.numpy(), x.numpy()[:, i])
+    weights = np.random.default_rng(16).standard_normal((3, 4))
+    (slices[1] * Tensor(weights)).sum().backward()  # slice 0 unused: its part stays zero
+    expected = np.zeros((3, 2, 4))
+    expected[:, 1] = weights
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert [type(t._ctx).__name__ for t in slices] == ["UnbindSlice"] * 2
+
+
+def test_unbind_gradients_on_a_retained_graph_and_of_second_order():
+    x = leaf((3, 2), seed=17)
+    first, _, third = x.unbind(0)
+    loss = (first * third).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()  # the buffer of the first pass is not added in again
+    np.testing.assert_array_equal(x.grad.numpy()[[0, 2]], 2 * x.numpy()[[2, 0]])
+    assert tg.gradcheck(second_derivative(lambda x: x.unbind(0)[0] * x.unbind(0)[2] ** 2), x)
+
+
+def test_unbind_with_an_axis_out_of_range_names_the_shape():
+    with pytest.raises(ValueError, match=r"unbind: axis 2 is out of range for a tensor of "
+                                         r"shape \(3, 4\) \(2 axes\)"):
+        leaf((3, 4)).unbind(2)
+
+
 def test_where_with_broadcast_condition():
     a, b = leaf((3, 4), seed=13), leaf((4,), seed=14)
     condition = np.array([True, False, True, False])
@@ -546,6 +576,10 @@ OPS = [
     ("Spread", only(lambda g: tg.ops.Spread.apply(g, weights=WINS, axis=1)),
      lambda g: np.stack([g * w for w in WINS], axis=1), u(3, 2), dict(ints=I64)),
     ("LSTMGates", roads("lstm_gates"), np_lstm_gates, u(2, 12), u(2, 3)),
+    ("Unbind", only(lambda a: tg.stack(a.unbind(1)[::-1], axis=1)), lambda a: a[:, ::-1],
+     u(2, 3, 2), dict(ints=I64)),
+    ("UnbindSlice", only(lambda a: a.unbind(-1)[2] * a.unbind(-1)[0]),
+     lambda a: a[..., 2] * a[..., 0], u(4, 3), dict(ints=I64)),
 ]
 
 CASES = [(line, road) for line in OPS for road in range(len(line[1]))]

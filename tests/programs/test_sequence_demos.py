@@ -1,11 +1,15 @@
 """The second book's demos run in their quick modes and print what they promise: the
 character-level language model (perplexity going down, sampled text) and seq2seq with and
-without attention (held-out exact match, plots, the attention heat map)."""
+without attention (held-out exact match, plots, the attention heat map); their exit codes are
+demos/common.py's."""
 
+import importlib
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -50,3 +54,36 @@ def test_seq2seq_on_dates_quick():
     out = run_demo("seq2seq.py", "--quick", "--quiet", "--task", "date", "--no-attention")
     assert re.search(r"held-out exact match [0-9.]+", out)
     assert len(re.findall(r" = \S+ +(ok|WRONG)$", out, re.M)) == 5
+
+
+def demo_module(name):
+    sys.path.insert(0, str(ROOT / "demos"))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(ROOT / "demos"))
+
+
+@pytest.mark.parametrize("name", ["char_lm", "seq2seq"])
+def test_the_exit_codes_come_from_common_run(name, tmp_path, monkeypatch, capsys):
+    # Both demos hand their training to demos/common.py's run: Ctrl-C gives 130, a loss
+    # that became nan gives 1, each with a message on stderr and no traceback.
+    module = demo_module(name)
+    common = demo_module("common")
+    plots = ["--plot", str(tmp_path / "p.png")] + (
+        ["--heatmap", str(tmp_path / "h.png")] if name == "seq2seq" else [])
+    for error, code, message in (
+        (KeyboardInterrupt(), 130, r"^\ninterrupted after [0-9.]+ s\n$"),
+        (common.NonFiniteLoss("the loss became nan at step 3"), 1,
+         r"^the loss became nan at step 3\n$"),
+    ):
+        def train(args, error=error):
+            raise error
+
+        monkeypatch.setattr(module, "train", train)
+        assert module.main(["--quick", "--quiet", *plots]) == code
+        captured = capsys.readouterr()
+        assert re.match(message, captured.err), captured.err
+        assert "trained in" not in captured.out
+    source = (ROOT / "demos" / f"{name}.py").read_text()
+    assert "except KeyboardInterrupt" not in source  # one exit ladder, in common.py

@@ -142,6 +142,7 @@ def test_walking_the_backward_pass_shows_the_engines_gradients(browser, tmp_path
     assert count == 8
 
     open_page(browser, page)
+    assert not browser.find_element(By.ID, "time-controls").is_displayed()  # no time steps
     body = browser.find_element(By.TAG_NAME, "body")
     for index, step in enumerate(steps):  # forwards with the keyboard
         if index:
@@ -286,4 +287,83 @@ def test_hostile_names_neither_break_the_page_nor_run(browser, tmp_path):
         shown.append(browser.find_element(By.ID, "tensor-title").get_property("textContent"))
     expected = [tg.viz.drawing.printable(name) for name in HOSTILE_NAMES]
     assert sorted(title.split("  ")[0] for title in shown) == sorted(expected)
+    assert_offline_and_quiet(browser, page)
+
+
+# ---- stepping backward through time (an unrolled LSTM) --------------------------------------
+
+
+def lstm_loss(steps=4):
+    tg.manual_seed(3)
+    lstm = tg.nn.LSTM(input_size=2, hidden_size=3)
+    x = Tensor(np.random.default_rng(3).standard_normal((steps, 1, 2)), name="x")
+    output, _ = lstm(x)
+    loss = (output * output).sum()
+    loss.name = "loss"
+    return loss, lstm
+
+
+def highlighted_ops(driver):
+    from selenium.webdriver.common.by import By
+
+    return sorted(node.find_element(By.TAG_NAME, "text").text for node in
+                  driver.find_elements(By.CSS_SELECTOR, "#graph g.node.op.in-time-step"))
+
+
+def test_the_time_step_control_jumps_backward_through_time(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    loss, lstm = lstm_loss()
+    page = tg.viz.save_html(loss, tmp_path / "lstm_explorer.html", model=lstm)
+    steps = tg.viz.explain_backward(loss, retain_graph=True)
+    times = tg.viz.time_steps(loss)
+    time_of = [times.get(id(step.function)) for step in steps]
+    first = {t: time_of.index(t) for t in range(4)}  # the first backward step of each
+    assert sorted(first, key=first.get) == [3, 2, 1, 0]  # backward meets t = 3 first
+    count = len(steps)
+
+    def ops_of(t):
+        return sorted(step.op for step, time in zip(steps, time_of) if time == t)
+
+    def assert_at_time_step(t):
+        assert_panel_shows(read_panel(browser), steps[first[t]], count)
+        assert steps[first[t]].op == "GetItem"  # h_t (or c_t), sliced from the gates' output
+        assert highlighted_ops(browser) == ops_of(t)
+        assert Select(browser.find_element(By.ID, "time-step")).first_selected_option.text \
+            == f"t = {t}"
+        assert browser.find_element(By.ID, "time-label").text == (
+            f"this op belongs to time step {t} (highlighted)")
+
+    open_page(browser, page)
+    controls = browser.find_element(By.ID, "time-controls")
+    assert controls.is_displayed()
+    select = Select(browser.find_element(By.ID, "time-step"))
+    assert [o.text for o in select.options] == ["\u2014", "t = 3", "t = 2", "t = 1", "t = 0"]
+    assert browser.find_element(By.ID, "time-label").text == (
+        "this op belongs to no single time step")  # the loss's Sum
+    assert highlighted_ops(browser) == []
+    earlier = browser.find_element(By.ID, "time-next")  # next in the walk: back in time
+    later = browser.find_element(By.ID, "time-prev")
+    assert not later.is_enabled()
+    for t in (3, 2, 1, 0):
+        earlier.click()
+        assert_at_time_step(t)
+    assert not earlier.is_enabled()
+    later.click()
+    assert_at_time_step(1)
+    select.select_by_visible_text("t = 3")
+    assert_at_time_step(3)
+    # h_3's GetItem, LSTMGates, h_2 W_hh^T's MatMul, the Add of x_3's projection (its slice
+    # of the projections of all steps, UnbindSlice); c_3 feeds nothing here
+    assert ops_of(3) == ["Add", "GetItem", "LSTMGates", "MatMul", "UnbindSlice"]
+    browser.find_element(By.ID, "next").click()  # one op on: still time step 3
+    assert browser.find_element(By.ID, "time-label").text == (
+        "this op belongs to time step 3 (highlighted)")
+
+    browser.find_element(By.ID, "mode-forward").click()  # forward: time runs 0 ... 3
+    assert [o.text for o in select.options] == ["\u2014", "t = 0", "t = 1", "t = 2", "t = 3"]
+    browser.find_element(By.ID, "time-next").click()
+    assert browser.find_element(By.ID, "time-label").text == (
+        "this op belongs to time step 0 (highlighted)")
     assert_offline_and_quiet(browser, page)

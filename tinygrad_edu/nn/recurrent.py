@@ -22,6 +22,9 @@ and bias starts uniform in [-1/sqrt(hidden_size), 1/sqrt(hidden_size)].
 >>> output, (h_n, c_n) = lstm(x)
 >>> output.shape, h_n.shape, c_n.shape
 ((5, 3, 20), (2, 3, 20), (2, 3, 20))
+
+Each time step's output op is marked with its step (`mark_time_step`), so that the explorer
+page (`tg.viz.save_html`) can step backward through time.
 """
 
 from __future__ import annotations
@@ -76,6 +79,40 @@ def gru_step(xw, h, w_hh_t, b_hh):
     r, z = r_z[..., :n], r_z[..., n:]
     candidate = (xw[..., 2 * n:] + r * hw[..., 2 * n:]).tanh()
     return candidate + z * (h - candidate)  # = (1 - z) * n + z * h, one op fewer
+
+
+# ---- time steps, for the explorer page -------------------------------------------------------
+
+
+def mark_time_step(state, time_step: int):
+    """Mark the op that made each tensor of `state` (a Tensor or a tuple of them) as the end of
+    time step `time_step`; returns `state`.
+
+    The layers and cells mark their new state after each step; the explorer page
+    (viz/explorer.py) then gives every op between two marked states the time step it leads
+    to, and lets the reader jump between time steps. It is one attribute set per step and
+    tensor (none in the ops themselves); a tensor not recorded (under `no_grad`, or a leaf)
+    has no op and is left alone. A loop written by hand can mark its own steps:
+
+    >>> import tinygrad_edu as tg
+    >>> w = tg.Tensor([0.5], requires_grad=True)
+    >>> h = tg.Tensor([1.0])
+    >>> for t in range(3):
+    ...     h = mark_time_step((h * w).tanh(), t)
+    >>> h._ctx.time_step
+    2
+    """
+    for tensor in state if isinstance(state, (tuple, list)) else (state,):
+        op = tensor._ctx
+        if op is not None:
+            op.time_step = time_step
+    return state
+
+
+def _next_time_step(state) -> int:
+    """The step after the one that made `state` (0 for a state that no step made): a cell
+    called in a loop counts its own time steps."""
+    return getattr(getattr(state, "_ctx", None), "time_step", -1) + 1
 
 
 # ---- shared checks and set-up ------------------------------------------------------------------
@@ -173,7 +210,7 @@ class RNNCell(_Cell):
         x, unbatched = self._input(input)
         h = self._state(hx, x.shape[0], unbatched)
         h = rnn_step(self._projected(x), h, self.weight_hh.T, self.bias_hh, self.nonlinearity)
-        return h.reshape(-1) if unbatched else h
+        return mark_time_step(h.reshape(-1) if unbatched else h, _next_time_step(hx))
 
     def extra_repr(self) -> str:
         text = super().extra_repr()
@@ -200,8 +237,10 @@ class LSTMCell(_Cell):
             raise TypeError(f"{self!r}: hx must be the pair (h, c), got {type(hx).__name__}")
         h = self._state(hx[0], x.shape[0], unbatched, "h")
         c = self._state(hx[1], x.shape[0], unbatched, "c")
+        time_step = _next_time_step(hx[0])
         h, c = lstm_step(self._projected(x), h, c, self.weight_hh.T, self.bias_hh)
-        return (h.reshape(-1), c.reshape(-1)) if unbatched else (h, c)
+        return mark_time_step((h.reshape(-1), c.reshape(-1)) if unbatched else (h, c),
+                              time_step)
 
 
 class GRUCell(_Cell):
@@ -218,7 +257,7 @@ class GRUCell(_Cell):
         x, unbatched = self._input(input)
         h = self._state(hx, x.shape[0], unbatched)
         h = gru_step(self._projected(x), h, self.weight_hh.T, self.bias_hh)
-        return h.reshape(-1) if unbatched else h
+        return mark_time_step(h.reshape(-1) if unbatched else h, _next_time_step(hx))
 
 
 # ---- layers: a whole sequence, num_layers deep -----------------------------------------------
@@ -287,26 +326,32 @@ class _RNNBase(Module):
         return [state[k] for k in range(self.num_layers)]
 
     def _run(self, x, states):
-        """Run every layer over the sequence (`states[k]`: layer k's initial state, a tuple);
-        the step function comes from the subclass."""
-        steps = x.shape[0]
-        inputs = None  # the layer below's outputs, one Tensor per time step
+        """Run every layer over the sequence x (time, batch, features) (`states[k]`: layer k's
+        initial state, a tuple); the step function comes from the subclass."""
+        steps, batch = x.shape[0], x.shape[1]
         finals = []
         for k in range(self.num_layers):
             w_ih, w_hh, b_ih, b_hh = self._weights(k)
-            w_ih_t, w_hh_t = w_ih.T, w_hh.T
-            if inputs is None:
-                inputs = [x[t] for t in range(steps)]
-            elif self.dropout and self.training:
-                inputs = [F.dropout(h, self.dropout) for h in inputs]
-            projections = [h @ w_ih_t if b_ih is None else h @ w_ih_t + b_ih for h in inputs]
+            if k and self.dropout and self.training:
+                x = F.dropout(x, self.dropout)
+            # The input projections of all time steps in one matrix product (faster than one
+            # small product per step), cut into steps by unbind, whose backward gathers the
+            # steps' gradients into one array. RNN and LSTM add b_hh there too (the sum is the
+            # same); GRU's n gate multiplies h W_hn^T + b_hn by r, so GRU adds it per step.
+            bias = b_ih if b_hh is None or self.kind == "GRU" else b_ih + b_hh
+            projected = x.reshape(steps * batch, x.shape[2]) @ w_ih.T
+            if bias is not None:
+                projected = projected + bias
+            step_b_hh = b_hh if self.kind == "GRU" else None
+            w_hh_t = w_hh.T
             state = states[k]
-            inputs = []
-            for t in range(steps):
-                state = self._step(projections[t], state, w_hh_t, b_hh)
-                inputs.append(state[0])
+            outputs = []
+            for t, xw in enumerate(projected.reshape(steps, batch, w_ih.shape[0]).unbind(0)):
+                state = mark_time_step(self._step(xw, state, w_hh_t, step_b_hh), t)
+                outputs.append(state[0])
             finals.append(state)
-        return Tensor.stack(inputs), finals
+            x = Tensor.stack(outputs)
+        return x, finals
 
     def _output(self, output, unbatched):
         if unbatched:

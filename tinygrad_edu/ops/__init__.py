@@ -4,7 +4,8 @@ side, one file per kind of op:
     binary.py   a + b, a - b, a * b, a / b, a ** b, a @ b, where, maximum, minimum
     unary.py    -x, exp, log, sqrt, abs, sin, cos, sigmoid, tanh, relu, clip, astype
     reduce.py   sum, mean, max, min; softmax and log-softmax
-    shape.py    reshape, transpose, broadcast_to, indexing, concatenate, stack (unbroadcast)
+    shape.py    reshape, transpose, broadcast_to, indexing, concatenate, stack, unbind
+                (unbroadcast)
     loss.py     binary cross-entropy
     window.py   im2col, col2im and the max / mean along a window axis (convolution, pooling)
     recurrent.py  an LSTM step's gates, fused (nn.LSTM)
@@ -36,6 +37,8 @@ from .shape import (
     ScatterAdd,
     Stack,
     Transpose,
+    Unbind,
+    UnbindSlice,
     unbroadcast,
 )
 from .unary import Abs, Cast, Clip, Cos, Exp, Log, Neg, ReLU, Sigmoid, Sin, Sqrt, Tanh
@@ -47,5 +50,5 @@ __all__ = [
     "MatMul", "Max",
     "Maximum", "Mean", "MeanAlong", "Min", "Minimum", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "ScatterAdd", "Sigmoid", "Sin", "Softmax", "Spread", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
-    "Transpose", "Where", "unbroadcast",
+    "Transpose", "Unbind", "UnbindSlice", "Where", "unbroadcast",
 ]

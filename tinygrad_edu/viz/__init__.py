@@ -19,14 +19,15 @@ One idea per module:
 - `saving`: `save_graph` writes the DOT source or the rendered picture to a file.
 - `explain`: `explain_backward` runs the backward pass and lists its steps, as a table that
   reads like the notes' hand computation.
-- `explorer`: `save_html` / `explore` make an offline page that walks those steps one by one.
+- `explorer`: `save_html` / `explore` make an offline page that walks those steps one by one
+  (and, for an unrolled RNN, jumps between time steps: `mark_time_step`, `time_steps`).
 
 docs/visualization.md has the legend and the details.
 """
 
 from .drawing import DEFAULT_MAX_NODES, GraphDrawing, draw_graph
 from .explain import BackwardStep, BackwardSteps, explain_backward
-from .explorer import Explorer, explore, save_html
+from .explorer import Explorer, explore, mark_time_step, save_html, time_steps
 from .resolver import (
     PdfNeedsSystemGraphviz,
     Renderer,
@@ -52,8 +53,10 @@ __all__ = [
     "explain_backward",
     "explore",
     "find_renderer",
+    "mark_time_step",
     "render_source",
     "save_graph",
     "save_html",
     "script_directories",
+    "time_steps",
 ]

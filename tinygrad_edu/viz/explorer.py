@@ -7,6 +7,12 @@ move one step; the current op is highlighted in the graph; a panel shows the op'
 gradient that arrives and the gradients it sends on; hovering or clicking a tensor shows its
 value and gradient. `explore(loss)` shows the same page in Jupyter.
 
+For an unrolled recurrent network (nn.RNN, nn.LSTM, nn.GRU or a cell called in a loop), the
+page also steps backward through time: a "time step" control jumps to the first backward
+step of time step t (T-1 first, down to 0) and highlights every op of that step. The layers
+mark the op that ends each time step (`mark_time_step`); the page gives every op between
+two marked states the step it leads to (see `time_steps`).
+
 >>> import numpy as np, tempfile, pathlib
 >>> import tinygrad_edu as tg
 >>> import tinygrad_edu.viz
@@ -27,13 +33,15 @@ from pathlib import Path
 
 from .. import autograd
 from ..files import write_atomically
+from ..nn.recurrent import mark_time_step
 from ..tensor import Tensor
 from .drawing import _nodes_nearest_first, draw_graph
 from .explain import record_steps
 from .formatting import format_array, freed_note
 from .resolver import render_source
 
-__all__ = ["EXPLORER_MAX_NODES", "Explorer", "explore", "save_html"]
+__all__ = ["EXPLORER_MAX_NODES", "Explorer", "explore", "mark_time_step", "save_html",
+           "time_steps"]
 
 EXPLORER_MAX_NODES = 200  # a bigger graph is cut, as draw_graph cuts it, with a note
 PAGE_FULL_ARRAY = 64  # the page shows arrays up to this many elements in full
@@ -104,8 +112,59 @@ def explorer_page(loss, max_nodes=EXPLORER_MAX_NODES, model=None, grad=None) -> 
     )
 
 
+_SHARED = "shared"  # an op that more than one time step leads back to (W_hh.T, an embedding)
+
+
+def time_steps(output) -> dict:
+    """`id(op) -> time step` for the ops of `output`'s graph that belong to one time step.
+
+    A marked op (`mark_time_step`: the recurrent layers and cells mark the op that makes each
+    new state) belongs to its step; an op that the graph reaches walking back from the
+    state of step t, before it meets the previous state, belongs to step t too (the cell's
+    matmul, adds and gates, and the slice of the input projections that step t reads). An op
+    that several steps lead back to (`W_hh.T` made once for all steps, the input projections
+    of all steps, the embedding of the whole sequence) and
+    an op after the recurrence (the loss) belong to none. One walk per step, and each op
+    is walked at most twice, so the cost is that of the graph.
+
+    >>> import numpy as np
+    >>> import tinygrad_edu as tg
+    >>> cell = tg.nn.RNNCell(2, 3)
+    >>> h = None
+    >>> for x in np.ones((4, 1, 2), np.float32):
+    ...     h = cell(x, h)
+    >>> steps = time_steps(h.sum())
+    >>> sorted(set(steps.values()))
+    [0, 1, 2, 3]
+    >>> steps[id(h._ctx)], id(h.sum()._ctx) in steps
+    (3, False)
+    """
+    owner = {}  # id(op) -> its time step or _SHARED
+    for node in _nodes_nearest_first(output):
+        time_step = getattr(node, "time_step", None)
+        if isinstance(node, Tensor) or time_step is None:
+            continue
+        owner[id(node)] = time_step
+        stack = [(node, time_step)]
+        while stack:
+            op, step = stack.pop()
+            for tensor in op.inputs:
+                parent = tensor._ctx
+                if parent is None or getattr(parent, "time_step", None) is not None:
+                    continue  # a leaf, or the previous state: the step begins here
+                seen = owner.get(id(parent))
+                if seen == step or seen == _SHARED:
+                    continue
+                # a second step leading here makes it, and all before it, shared
+                mark = step if seen is None else _SHARED
+                owner[id(parent)] = mark
+                stack.append((parent, mark))
+    return {key: step for key, step in owner.items() if step != _SHARED}
+
+
 def _page_data(loss, steps, drawing) -> dict:
     node_ids = drawing.node_ids
+    times = time_steps(loss)
     labels = steps.labels
     grads = {}  # id(tensor) -> d loss / d tensor, from the steps
     for step in steps:
@@ -141,6 +200,7 @@ def _page_data(loss, steps, drawing) -> dict:
             "rule": step.rule,
             "outLabel": step.output_label,
             "gy": _text(step.grad_output),
+            "time": times.get(id(step.function)),
             "sends": [
                 {"to": node_ids.get(id(t)), "label": label,
                  "grad": None if sent is None else _text(sent)}
@@ -163,6 +223,7 @@ def _page_data(loss, steps, drawing) -> dict:
             "inputs": [{"to": node_ids.get(id(t)), "label": labels(t), "value": _values(t)}
                        for t in inputs],
             "value": _values(tensor),
+            "time": times.get(id(op)),
         })
     return {"tensors": tensors, "backward": backward, "forward": forward,
             "stepsLeftOut": left_out, "nodesLeftOut": drawing.nodes_left_out}
@@ -229,6 +290,9 @@ ul { padding-left: 18px; margin: 4px 0; }
 .formula { font-family: Courier, monospace; font-size: 14px; }
 .grad { color: #b00020; }
 g.node { cursor: pointer; }
+#time-controls { margin-left: 12px; }
+g.node.in-time-step ellipse, g.node.in-time-step polygon, g.node.in-time-step path {
+  fill: #e3d4ff; }  /* the ops of the current time step and what they compute */
 g.node.current ellipse, g.node.current polygon, g.node.current path {
   stroke: #d00000; stroke-width: 4px; fill: #ffd54f; }
 g.node.step-output polygon, g.node.step-output path { stroke: #d00000; stroke-width: 3px; }
@@ -248,6 +312,7 @@ _SCRIPT = """
   });
   var mode = "backward";
   var index = 0;
+  var starts = [];  // the time steps of this walk: {t, index of their first step}, in order
 
   function byId(id) { return document.getElementById(id); }
   function item(tag, cls, text) {
@@ -259,8 +324,52 @@ _SCRIPT = """
   function mark(id, cls) { if (id && nodes[id]) { nodes[id].classList.add(cls); } }
   function unmarkAll() {
     Object.keys(nodes).forEach(function (id) {
-      nodes[id].classList.remove("current", "step-output", "step-input");
+      nodes[id].classList.remove("current", "step-output", "step-input", "in-time-step");
     });
+  }
+  function findStarts() {  // the walk meets time steps T-1 ... 0 (forward: 0 ... T-1)
+    var seen = {};
+    starts = [];
+    data[mode].forEach(function (step, i) {
+      if (step.time !== null && !seen[step.time]) {
+        seen[step.time] = true;
+        starts.push({t: step.time, index: i});
+      }
+    });
+    var select = byId("time-step");
+    select.textContent = "";
+    select.appendChild(item("option", "", "\u2014")).value = "";
+    starts.forEach(function (start) {
+      select.appendChild(item("option", "", "t = " + start.t)).value = String(start.t);
+    });
+    byId("time-controls").hidden = starts.length === 0;
+  }
+  function timeAt() {  // where the walk is among the time steps: an index into starts
+    var time = data[mode][index].time;
+    var at = -1;
+    starts.forEach(function (start, k) {
+      if (time === null ? start.index <= index : start.t === time) { at = k; }
+    });
+    return at;
+  }
+  function showTime(step) {  // the time step of the current op: controls and highlight
+    if (!starts.length) { return; }
+    var time = step.time;
+    var at = timeAt();
+    byId("time-step").value = time === null ? "" : String(time);
+    byId("time-prev").disabled = at <= 0;
+    byId("time-next").disabled = at >= starts.length - 1;
+    byId("time-label").textContent = time === null ?
+      "this op belongs to no single time step" :
+      "this op belongs to time step " + time + " (highlighted)";
+    if (time === null) { return; }
+    data[mode].forEach(function (other) {
+      if (other.time === time) { mark(other.op, "in-time-step"); mark(other.out, "in-time-step"); }
+    });
+  }
+  function jumpTime(delta) {
+    var target = starts[timeAt() + delta];
+    if (target) { index = target.index; show(); }
   }
   function show() {
     var steps = data[mode];
@@ -276,6 +385,7 @@ _SCRIPT = """
       return;
     }
     var step = steps[index];
+    showTime(step);
     var word = mode === "backward" ? "Backward" : "Forward";
     byId("step-title").textContent = word + " step " + (index + 1) + " of " + steps.length +
       ": " + step.name;
@@ -318,7 +428,7 @@ _SCRIPT = """
     index = Math.max(0, Math.min(last, index + delta));
     show();
   }
-  function setMode(newMode) { mode = newMode; index = 0; show(); }
+  function setMode(newMode) { mode = newMode; index = 0; findStarts(); show(); }
   function showTensor(id) {
     var t = data.tensors[id];
     Object.keys(nodes).forEach(function (k) { nodes[k].classList.remove("picked"); });
@@ -337,6 +447,15 @@ _SCRIPT = """
   byId("prev").addEventListener("click", function () { move(-1); });
   byId("mode-backward").addEventListener("click", function () { setMode("backward"); });
   byId("mode-forward").addEventListener("click", function () { setMode("forward"); });
+  byId("time-prev").addEventListener("click", function () { jumpTime(-1); });
+  byId("time-next").addEventListener("click", function () { jumpTime(1); });
+  byId("time-step").addEventListener("change", function () {
+    var chosen = byId("time-step").value;
+    starts.forEach(function (start) {
+      if (String(start.t) === chosen) { index = start.index; }
+    });
+    show();
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "ArrowRight" || event.key === "ArrowDown") {
       move(1); event.preventDefault();
@@ -349,6 +468,7 @@ _SCRIPT = """
     nodes[id].addEventListener("mouseenter", function () { showTensor(id); });
     nodes[id].addEventListener("click", function () { showTensor(id); });
   });
+  findStarts();
   show();
 })();
 """
@@ -370,6 +490,12 @@ _PAGE = """<!DOCTYPE html>
 <button id="prev">&larr; Previous</button>
 <button id="next">Next &rarr;</button>
 <button id="zoom">{zoom}</button>
+<span id="time-controls" hidden>Time step
+<button id="time-prev">&larr; Previous time step</button>
+<select id="time-step" aria-label="time step"></select>
+<button id="time-next">Next time step &rarr;</button>
+<span id="time-label" class="hint"></span>
+</span>
 <span class="hint">arrow keys step; hover or click a box to see a tensor</span>
 {note}
 </header>
