@@ -563,6 +563,54 @@ class Tensor:
             )
         return _ops.BinaryCrossEntropy.apply(self, target)
 
+    def cross_entropy(self, target) -> Tensor:
+        """Softmax cross-entropy of logits self (N, C), averaged over the batch, against
+        integer labels (N,) or one-hot / probability rows (N, C) (F.cross_entropy is this
+        method; its docstring says more). Integer labels go through one op, CrossEntropy."""
+        logits = self
+        labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if logits.ndim == 1:  # one sample: a batch of one, with a scalar label or one row
+            logits = logits.reshape(1, -1)
+            if labels.ndim == 1:
+                target = (target if isinstance(target, Tensor) else Tensor(target)).reshape(1, -1)
+            labels = labels.reshape(1, -1) if labels.ndim == 1 else labels.reshape(1)
+        if logits.ndim != 2:
+            raise ValueError(
+                f"cross_entropy: logits must have shape (N, C) (a row of class scores per "
+                f"sample), got shape {logits.shape}"
+            )
+        n, classes = logits.shape
+        if labels.ndim == 1:
+            if labels.dtype.kind not in "iu":
+                raise TypeError(
+                    f"cross_entropy: class labels must be integers, got a {labels.dtype} array "
+                    f"of shape {labels.shape}; use labels.astype(np.int64), or pass one-hot "
+                    f"targets of shape {(n, classes)}"
+                )
+            if labels.shape[0] != n:
+                raise ValueError(
+                    f"cross_entropy: {labels.shape[0]} labels for {n} rows of logits "
+                    f"(logits {logits.shape}, labels {labels.shape}); there must be one per row"
+                )
+            bad = (labels < 0) | (labels >= classes)
+            if bad.any():
+                raise ValueError(
+                    f"cross_entropy: label {labels[bad][0]} is out of range for {classes} classes "
+                    f"(valid labels are 0 to {classes - 1}; at index {int(np.argmax(bad))})"
+                )
+            # picked by index, not multiplied by a one-hot row: a masked class (logit -inf) would
+            # give 0 * -inf = NaN; one op (the books' Softmax-with-Loss) for speed
+            return _ops.CrossEntropy.apply(_floating(logits), labels=labels)
+        if labels.shape == (n, classes):
+            target = loss_target("cross_entropy", logits, target)
+        else:
+            raise ValueError(
+                f"cross_entropy: the target has shape {labels.shape}, but logits of shape "
+                f"{logits.shape} need integer labels of shape ({n},) or one-hot / probability "
+                f"rows of shape {(n, classes)}"
+            )
+        return -(logits.log_softmax(axis=1) * target).sum() / n
+
     # ---- windows: convolution and pooling (NCHW; the geometry is conv.py's) ------------------
 
     def im2col(self, kernel_size, stride=1, padding=0, fill=0, layout="rows",

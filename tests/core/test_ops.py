@@ -449,6 +449,7 @@ MASK = np.array([True, False, False, True])
 WINS = (np.array([[True, False], [False, False], [True, True]]),
         np.array([[False, True], [True, False], [False, False]]))
 INDEX = np.array([0, 2, 0])
+LABELS = np.array([3, 0, 3])
 
 OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
              "div": operator.truediv, "pow": operator.pow, "matmul": operator.matmul,
@@ -553,6 +554,9 @@ OPS = [
      dict(ints=I64, mixed=F64)),
     ("Maximum", roads("maximum"), np.maximum, u(3, 4), u(4), dict(ints=I64, mixed=F64)),
     ("Minimum", roads("minimum"), np.minimum, u(), u(3), dict(ints=I64, mixed=F64)),
+    ("CrossEntropy", roads("cross_entropy", LABELS),
+     lambda x: -np.log(np_softmax(x, -1))[np.arange(3), LABELS].mean(), u(3, 4),
+     dict(ints=F32)),
     ("BinaryCrossEntropy", roads("binary_cross_entropy"),
      lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean(),
      probabilities(3, 4), probabilities(3, 4), dict(mixed=F64)),  # (t requires grad: own dtype)
@@ -606,7 +610,7 @@ def test_the_table_takes_every_road_there_is():
     assert taken["Exp"] == {"method", "tg", "np"}
     assert taken["Add"] == {"operator", "np"}
     assert taken["MatMul"] == {"operator", "method", "tg", "np"}
-    assert taken["BinaryCrossEntropy"] == {"method", "F"}
+    assert taken["BinaryCrossEntropy"] == taken["CrossEntropy"] == {"method", "F"}
     assert {"method", "F"} <= taken["Im2Col"] and "F" in taken["FirstMax"]
 
 
