@@ -770,6 +770,20 @@ class Released(Tensor):
         self.name, self._grad = t.name, t._grad
         self._requires_grad, self._ctx = t._requires_grad, t._ctx
 
+    @classmethod
+    def of(cls, t: Tensor) -> Released:
+        """`Released(t)`, made without the call to __init__ (backward makes one per
+        intermediate tensor, at every step of a training loop)."""
+        stand_in = cls.__new__(cls)
+        data = t.data
+        stand_in._shape = data.shape
+        stand_in._dtype = data.dtype
+        stand_in.name = t.name
+        stand_in._grad = t._grad
+        stand_in._requires_grad = t._requires_grad
+        stand_in._ctx = t._ctx
+        return stand_in
+
     @property
     def data(self):
         raise RuntimeError(
@@ -870,6 +884,8 @@ def _constant(value, like: Tensor) -> Tensor:
     # A number (Python's or a NumPy scalar such as np.float64(0.1)) takes the dtype of the
     # tensor it meets, as in PyTorch, so that `x * 2.0` keeps float32 and `labels + 1` stays
     # an integer. Arrays and lists keep their own dtype.
+    if type(value) is np.ndarray and value.dtype.kind in "biuf":  # data (the notes' X, y):
+        return _wrap(value)  # what Tensor(value) gives, without its checks of other kinds
     dtype = like.data.dtype
     if type(value) is float or isinstance(value, (float, np.floating)):
         return _wrap(np.array(value, dtype if dtype.kind == "f" else _default_dtype))
