@@ -291,8 +291,6 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     Every array in `grads` belongs to one receiver only (an op's backward or a leaf), so that
     a backward that edits its grad_output in place (the books' `dout[mask] = 0`) harms no one.
     """
-    Tensor = _tensor_module.Tensor
-    usable = {Tensor} if create_graph else _GRAD_TYPES
     order = topological_order(roots)
     grads = {}
     for root, grad in zip(roots, root_grads):
@@ -300,57 +298,49 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
         grads[key] = grad if key not in grads else grads[key] + grad
     captured = {}
     stand_ins = None if retain_graph else {}  # see _release_inputs
+    # What only some passes do at each op (tg.grad, explain_backward, detect_anomaly, a
+    # recorded backward pass, an op written outside the package) is decided here, once, so
+    # that the loop of an ordinary backward() stays short.
+    watched = wanted is not None or on_step is not None or anomaly.enabled
     previous_mode = grad_mode.enabled
     grad_mode.enabled = create_graph  # record the backward pass only when asked to
     try:
         for node in reversed(order):
-            key = id(node)
-            grad = grads.pop(key, None)
+            grad = grads.pop(id(node), None)
             if grad is None:
                 continue
             ctx = node._ctx
             if ctx is None:  # a leaf: every gradient that reaches it has arrived
                 if wanted is None:
                     _store_grad(node, grad, create_graph)
-                elif key in wanted:
-                    captured[key] = grad
+                elif id(node) in wanted:
+                    captured[id(node)] = grad
                 continue
-            if wanted is not None:
-                if key in wanted:
-                    captured[key] = grad if create_graph else grad.copy()
-            elif ctx.retains_grad:
-                _store_grad(node, grad if create_graph else grad.copy(), create_graph)
+            if watched or ctx.retains_grad:
+                _keep_intermediate_grad(node, grad, create_graph, wanted, captured)
             if ctx.saved is None:
                 raise RuntimeError(_BACKWARD_TWICE.format(op=type(ctx).__name__))
             if ctx.saved_at != versions.clock:  # some array changed in place since: were ours?
                 check_saved_versions(ctx, node)
             if create_graph:
-                input_grads = _backward_recorded(ctx, node, grad, Tensor)
+                input_grads = _backward_recorded(ctx, node, grad)
             else:
                 input_grads = ctx.backward(grad)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
+                if type(input_grads) is not tuple:
+                    input_grads = (input_grads,)
             inputs = ctx.inputs
-            checked = create_graph or not ctx.builtin
-            if checked and len(input_grads) != len(inputs):
-                raise RuntimeError(
-                    f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) "
-                    f"for {len(inputs)} input(s); return one per input (None where none is "
-                    f"needed), several as a tuple"
-                )
-            if on_step is not None:
-                on_step(ctx, node, grad, input_grads)
-            if anomaly.enabled:
-                check_backward(ctx, input_grads)
+            if create_graph or not ctx.builtin:  # a custom backward's mistake stops here, named
+                input_grads = _checked_gradients(ctx, inputs, input_grads, create_graph)
+            if watched:
+                if on_step is not None:
+                    on_step(ctx, node, grad, input_grads)
+                if anomaly.enabled:
+                    check_backward(ctx, input_grads)
             handed = None  # ids of the gradients given to earlier inputs, from the third on
             for i, parent in enumerate(inputs):
                 parent_grad = input_grads[i]
                 if parent_grad is None or not parent._requires_grad:
                     continue
-                # A custom backward's mistake stops here, named (one type and shape check).
-                if checked and (type(parent_grad) not in usable or
-                                parent_grad.shape != parent.data.shape):
-                    parent_grad = _checked_gradient(ctx, i, parent, parent_grad, create_graph)
                 key = id(parent)
                 earlier = grads.get(key)
                 if earlier is not None:
@@ -376,6 +366,35 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     finally:
         grad_mode.enabled = previous_mode
     return captured
+
+
+def _keep_intermediate_grad(node, grad, create_graph, wanted, captured):
+    """The gradient of a tensor made by an op, kept where asked: for tg.grad (`wanted`), or in
+    `.grad` after retain_grad()."""
+    if wanted is not None:
+        if id(node) in wanted:
+            captured[id(node)] = grad if create_graph else grad.copy()
+    elif node._ctx.retains_grad:
+        _store_grad(node, grad if create_graph else grad.copy(), create_graph)
+
+
+def _checked_gradients(ctx, inputs, input_grads, create_graph):
+    """The gradients of an op written outside the package (or of a recorded backward pass),
+    each checked: one per input, each of its input's type and shape."""
+    if len(input_grads) != len(inputs):
+        raise RuntimeError(
+            f"{type(ctx).__name__}.backward returned {len(input_grads)} gradient(s) "
+            f"for {len(inputs)} input(s); return one per input (None where none is "
+            f"needed), several as a tuple"
+        )
+    usable = {_tensor_module.Tensor} if create_graph else _GRAD_TYPES
+    checked = list(input_grads)
+    for i, (parent, grad) in enumerate(zip(inputs, input_grads)):
+        if grad is None or not parent._requires_grad:
+            continue
+        if type(grad) not in usable or grad.shape != parent.data.shape:
+            checked[i] = _checked_gradient(ctx, i, parent, grad, create_graph)
+    return tuple(checked)
 
 
 # What a backward may return for one input: an array, or the NumPy scalar that 0-d arithmetic
@@ -420,28 +439,25 @@ def _release_inputs(ctx, stand_ins):
     the activations die with the last reference the user holds. `stand_ins` gives a tensor
     used by several ops one stand-in.
     """
-    if ctx.forward_arrays is not None:
-        ctx.forward_arrays = None
+    ctx.forward_arrays = None
     Released = _tensor_module.Released
-    inputs = ctx.inputs
-    kept = None
-    for i, t in enumerate(inputs):
+    released = []
+    for t in ctx.inputs:
         # parameters stay (the user holds them anyway, and drawings show their .grad), and
         # so do numbers (one element) and what is already a stand-in
         if (t._ctx is None and t._requires_grad) or type(t) is Released or t.data.size <= 1:
+            released.append(t)
             continue
         stand_in = stand_ins.get(id(t))
         if stand_in is None:
-            stand_in = stand_ins[id(t)] = Released(t)
-        if kept is None:
-            kept = list(inputs)
-        kept[i] = stand_in
-    if kept is not None:
-        ctx.inputs = tuple(kept)
+            stand_in = stand_ins[id(t)] = Released.of(t)
+        released.append(stand_in)
+    ctx.inputs = tuple(released)
 
 
-def _backward_recorded(ctx, node, grad, Tensor):
+def _backward_recorded(ctx, node, grad):
     """Run ctx.backward on Tensors, so that the backward pass is recorded (create_graph)."""
+    Tensor = _tensor_module.Tensor
     forward_arrays = ctx.forward_arrays or [t.data for t in ctx.inputs]
     graph_tensors = {id(a): t for a, t in zip(forward_arrays, ctx.inputs)}
     graph_tensors.setdefault(id(node.data), node)

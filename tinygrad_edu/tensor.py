@@ -563,6 +563,54 @@ class Tensor:
             )
         return _ops.BinaryCrossEntropy.apply(self, target)
 
+    def cross_entropy(self, target) -> Tensor:
+        """Softmax cross-entropy of logits self (N, C), averaged over the batch, against
+        integer labels (N,) or one-hot / probability rows (N, C) (F.cross_entropy is this
+        method; its docstring says more). Integer labels go through one op, CrossEntropy."""
+        logits = self
+        labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+        if logits.ndim == 1:  # one sample: a batch of one, with a scalar label or one row
+            logits = logits.reshape(1, -1)
+            if labels.ndim == 1:
+                target = (target if isinstance(target, Tensor) else Tensor(target)).reshape(1, -1)
+            labels = labels.reshape(1, -1) if labels.ndim == 1 else labels.reshape(1)
+        if logits.ndim != 2:
+            raise ValueError(
+                f"cross_entropy: logits must have shape (N, C) (a row of class scores per "
+                f"sample), got shape {logits.shape}"
+            )
+        n, classes = logits.shape
+        if labels.ndim == 1:
+            if labels.dtype.kind not in "iu":
+                raise TypeError(
+                    f"cross_entropy: class labels must be integers, got a {labels.dtype} array "
+                    f"of shape {labels.shape}; use labels.astype(np.int64), or pass one-hot "
+                    f"targets of shape {(n, classes)}"
+                )
+            if labels.shape[0] != n:
+                raise ValueError(
+                    f"cross_entropy: {labels.shape[0]} labels for {n} rows of logits "
+                    f"(logits {logits.shape}, labels {labels.shape}); there must be one per row"
+                )
+            bad = (labels < 0) | (labels >= classes)
+            if bad.any():
+                raise ValueError(
+                    f"cross_entropy: label {labels[bad][0]} is out of range for {classes} classes "
+                    f"(valid labels are 0 to {classes - 1}; at index {int(np.argmax(bad))})"
+                )
+            # picked by index, not multiplied by a one-hot row: a masked class (logit -inf) would
+            # give 0 * -inf = NaN; one op (the books' Softmax-with-Loss) for speed
+            return _ops.CrossEntropy.apply(_floating(logits), labels=labels)
+        if labels.shape == (n, classes):
+            target = loss_target("cross_entropy", logits, target)
+        else:
+            raise ValueError(
+                f"cross_entropy: the target has shape {labels.shape}, but logits of shape "
+                f"{logits.shape} need integer labels of shape ({n},) or one-hot / probability "
+                f"rows of shape {(n, classes)}"
+            )
+        return -(logits.log_softmax(axis=1) * target).sum() / n
+
     # ---- windows: convolution and pooling (NCHW; the geometry is conv.py's) ------------------
 
     def im2col(self, kernel_size, stride=1, padding=0, fill=0, layout="rows",
@@ -611,6 +659,28 @@ class Tensor:
         axes = list(range(self.data.ndim))
         axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
         return _ops.Transpose.apply(self, axes=tuple(axes))
+
+    def unbind(self, axis=0) -> tuple:
+        """The slices along `axis`, as a tuple of tensors (torch.unbind): x.unbind(0)[t] is
+        x[t]. Their gradients go back as one array (the Unbind op), where the T slices x[t]
+        would each send back an array of x's whole shape (nn.LSTM cuts its time steps so).
+
+        >>> import numpy as np
+        >>> x = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+        >>> first, second, third = x.unbind(0)
+        >>> (first * 1 + third * 3).sum().backward()
+        >>> x.grad.numpy().tolist()
+        [[1.0, 1.0], [0.0, 0.0], [3.0, 3.0]]
+        """
+        ndim = self.data.ndim
+        if not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+            raise ValueError(f"unbind: axis {axis!r} is out of range for a tensor of shape "
+                             f"{self.data.shape} ({ndim} axes)")
+        axis %= ndim
+        whole = _ops.Unbind.apply(self, axis=axis)
+        return tuple(_ops.UnbindSlice.apply(whole, source=whole._ctx,
+                                            index=(slice(None),) * axis + (i,))
+                     for i in range(self.data.shape[axis]))
 
     def flatten(self, start_axis=0) -> Tensor:
         """Merge the axes from `start_axis` on into one (`nn.Flatten` keeps axis 0)."""
@@ -699,6 +769,20 @@ class Released(Tensor):
         self._shape, self._dtype = t.data.shape, t.data.dtype
         self.name, self._grad = t.name, t._grad
         self._requires_grad, self._ctx = t._requires_grad, t._ctx
+
+    @classmethod
+    def of(cls, t: Tensor) -> Released:
+        """`Released(t)`, made without the call to __init__ (backward makes one per
+        intermediate tensor, at every step of a training loop)."""
+        stand_in = cls.__new__(cls)
+        data = t.data
+        stand_in._shape = data.shape
+        stand_in._dtype = data.dtype
+        stand_in.name = t.name
+        stand_in._grad = t._grad
+        stand_in._requires_grad = t._requires_grad
+        stand_in._ctx = t._ctx
+        return stand_in
 
     @property
     def data(self):
@@ -800,6 +884,8 @@ def _constant(value, like: Tensor) -> Tensor:
     # A number (Python's or a NumPy scalar such as np.float64(0.1)) takes the dtype of the
     # tensor it meets, as in PyTorch, so that `x * 2.0` keeps float32 and `labels + 1` stays
     # an integer. Arrays and lists keep their own dtype.
+    if type(value) is np.ndarray and value.dtype.kind in "biuf":  # data (the notes' X, y):
+        return _wrap(value)  # what Tensor(value) gives, without its checks of other kinds
     dtype = like.data.dtype
     if type(value) is float or isinstance(value, (float, np.floating)):
         return _wrap(np.array(value, dtype if dtype.kind == "f" else _default_dtype))

@@ -256,6 +256,36 @@ def test_concatenate_with_a_data_tensor_only_differentiates_the_parameter():
     assert tg.gradcheck(lambda a: tg.concatenate([data, a]), a)
 
 
+def test_unbind_gives_the_slices_and_sends_their_gradients_back_as_one_array():
+    x = leaf((3, 2, 4), seed=15)
+    slices = x.unbind(1)
+    assert len(slices) == 2
+    for i, piece in enumerate(slices):
+        np.testing.assert_array_equal(piece.numpy(), x.numpy()[:, i])
+    weights = np.random.default_rng(16).standard_normal((3, 4))
+    (slices[1] * Tensor(weights)).sum().backward()  # slice 0 unused: its part stays zero
+    expected = np.zeros((3, 2, 4))
+    expected[:, 1] = weights
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    assert [type(t._ctx).__name__ for t in slices] == ["UnbindSlice"] * 2
+
+
+def test_unbind_gradients_on_a_retained_graph_and_of_second_order():
+    x = leaf((3, 2), seed=17)
+    first, _, third = x.unbind(0)
+    loss = (first * third).sum()
+    loss.backward(retain_graph=True)
+    loss.backward()  # the buffer of the first pass is not added in again
+    np.testing.assert_array_equal(x.grad.numpy()[[0, 2]], 2 * x.numpy()[[2, 0]])
+    assert tg.gradcheck(second_derivative(lambda x: x.unbind(0)[0] * x.unbind(0)[2] ** 2), x)
+
+
+def test_unbind_with_an_axis_out_of_range_names_the_shape():
+    with pytest.raises(ValueError, match=r"unbind: axis 2 is out of range for a tensor of "
+                                         r"shape \(3, 4\) \(2 axes\)"):
+        leaf((3, 4)).unbind(2)
+
+
 def test_where_with_broadcast_condition():
     a, b = leaf((3, 4), seed=13), leaf((4,), seed=14)
     condition = np.array([True, False, True, False])
@@ -419,6 +449,7 @@ MASK = np.array([True, False, False, True])
 WINS = (np.array([[True, False], [False, False], [True, True]]),
         np.array([[False, True], [True, False], [False, False]]))
 INDEX = np.array([0, 2, 0])
+LABELS = np.array([3, 0, 3])
 
 OPERATORS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul,
              "div": operator.truediv, "pow": operator.pow, "matmul": operator.matmul,
@@ -523,6 +554,9 @@ OPS = [
      dict(ints=I64, mixed=F64)),
     ("Maximum", roads("maximum"), np.maximum, u(3, 4), u(4), dict(ints=I64, mixed=F64)),
     ("Minimum", roads("minimum"), np.minimum, u(), u(3), dict(ints=I64, mixed=F64)),
+    ("CrossEntropy", roads("cross_entropy", LABELS),
+     lambda x: -np.log(np_softmax(x, -1))[np.arange(3), LABELS].mean(), u(3, 4),
+     dict(ints=F32)),
     ("BinaryCrossEntropy", roads("binary_cross_entropy"),
      lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean(),
      probabilities(3, 4), probabilities(3, 4), dict(mixed=F64)),  # (t requires grad: own dtype)
@@ -546,6 +580,10 @@ OPS = [
     ("Spread", only(lambda g: tg.ops.Spread.apply(g, weights=WINS, axis=1)),
      lambda g: np.stack([g * w for w in WINS], axis=1), u(3, 2), dict(ints=I64)),
     ("LSTMGates", roads("lstm_gates"), np_lstm_gates, u(2, 12), u(2, 3)),
+    ("Unbind", only(lambda a: tg.stack(a.unbind(1)[::-1], axis=1)), lambda a: a[:, ::-1],
+     u(2, 3, 2), dict(ints=I64)),
+    ("UnbindSlice", only(lambda a: a.unbind(-1)[2] * a.unbind(-1)[0]),
+     lambda a: a[..., 2] * a[..., 0], u(4, 3), dict(ints=I64)),
 ]
 
 CASES = [(line, road) for line in OPS for road in range(len(line[1]))]
@@ -572,7 +610,7 @@ def test_the_table_takes_every_road_there_is():
     assert taken["Exp"] == {"method", "tg", "np"}
     assert taken["Add"] == {"operator", "np"}
     assert taken["MatMul"] == {"operator", "method", "tg", "np"}
-    assert taken["BinaryCrossEntropy"] == {"method", "F"}
+    assert taken["BinaryCrossEntropy"] == taken["CrossEntropy"] == {"method", "F"}
     assert {"method", "F"} <= taken["Im2Col"] and "F" in taken["FirstMax"]
 
 

@@ -12,27 +12,34 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
 import lstm_step  # noqa: E402
 
-import tinygrad_edu as tg  # noqa: E402
-
 
 def test_the_pytorch_twin_takes_the_same_steps():
     torch = pytest.importorskip("torch")
-    tg.manual_seed(0)
-    ours = lstm_step.EngineLM()
-    theirs = lstm_step.torch_twin(torch, ours)
+    models = lstm_step.twins(torch)
+    ours, theirs = models["engine"], models["torch"]
+    for mine, its in zip(ours.weights(), theirs.weights()):
+        np.testing.assert_array_equal(mine, its)
     ids, targets = lstm_step.make_data(3)
     for x, t in zip(ids, targets):  # the third step starts from the carried, detached state
         assert np.isclose(ours.step(x, t), theirs.step(torch.from_numpy(x), torch.from_numpy(t)),
                           rtol=1e-5)
-    np.testing.assert_allclose(ours.lstm.weight_hh_l0.numpy(),
-                               theirs.lstm.weight_hh_l0.detach().numpy(), atol=1e-5)
-    np.testing.assert_allclose(ours.out.weight.numpy(), theirs.out.weight.detach().numpy().T,
-                               atol=1e-5)
+    for mine, its in zip(ours.weights(), theirs.weights()):
+        np.testing.assert_allclose(mine, its, atol=1e-5)
+
+
+def test_the_numpy_twin_by_hand_takes_the_same_steps():
+    models = lstm_step.twins()
+    ours, hand = models["engine"], models["hand"]
+    ids, targets = lstm_step.make_data(3)
+    for x, t in zip(ids, targets):  # the third step starts from the carried state
+        assert np.isclose(ours.step(x, t), hand.step(x, t), rtol=1e-5)
+    for mine, its in zip(ours.weights(), hand.weights()):
+        np.testing.assert_allclose(mine, its, atol=1e-5)
 
 
 def test_the_lstm_benchmark_reports_its_targets(monkeypatch):
-    monkeypatch.setattr(lstm_step, "load_torch", lambda: None)  # the rows without PyTorch
+    monkeypatch.setattr(lstm_step, "load_torch", lambda threads: None)  # rows without PyTorch
     monkeypatch.setattr(lstm_step, "BATCH", 4)
     rows = lstm_step.measure(rounds=1, steady_steps=6)
-    assert [row.unit for row in rows] == ["ms", "MB"]
+    assert [row.unit for row in rows] == ["ms", "ms", "MB"]
     assert rows[-1].target == "flat (< 1 MB)" and rows[-1].ok is not None

@@ -3,27 +3,15 @@ character-level language model (perplexity going down, sampled text) and seq2seq
 without attention (held-out exact match, plots, the attention heat map); their exit codes are
 demos/common.py's."""
 
-import importlib
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def run_demo(name, *args, timeout=300):
-    done = subprocess.run([sys.executable, str(ROOT / "demos" / name), *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
+from test_demos import ROOT, demo_module, run_demo
 
 
 def test_char_lm_quick_run_lowers_the_perplexity_and_writes_text(tmp_path):
     plot = tmp_path / "lm.png"
-    out = run_demo("char_lm.py", "--quick", "--quiet", "--plot", plot)
+    out, _ = run_demo("char_lm.py", "--quick", "--quiet", "--plot", plot, timeout=300)
     epochs = re.findall(r"^epoch (\d): perplexity ([0-9.]+) \(training text\), ([0-9.]+) "
                         r"\(held-out text\)$", out, re.M)
     assert [e[0] for e in epochs] == ["1", "2"]
@@ -38,8 +26,8 @@ def test_char_lm_quick_run_lowers_the_perplexity_and_writes_text(tmp_path):
 def test_seq2seq_quick_runs_with_and_without_attention(tmp_path):
     for flag in ("--attention", "--no-attention"):
         plot, heatmap = tmp_path / f"acc{flag}.png", tmp_path / f"weights{flag}.png"
-        out = run_demo("seq2seq.py", "--quick", "--quiet", flag, "--plot", plot, "--heatmap",
-                       heatmap)
+        out, _ = run_demo("seq2seq.py", "--quick", "--quiet", flag, "--plot", plot,
+                          "--heatmap", heatmap, timeout=300)
         assert re.search(r"^epoch 1: loss [0-9.]+, held-out exact match [0-9.]+$", out, re.M)
         examples = re.findall(r"^ +(\d+)\+(\d+) = (\S*) +(ok|WRONG)$", out, re.M)
         assert len(examples) == 5
@@ -51,17 +39,10 @@ def test_seq2seq_quick_runs_with_and_without_attention(tmp_path):
 
 
 def test_seq2seq_on_dates_quick():
-    out = run_demo("seq2seq.py", "--quick", "--quiet", "--task", "date", "--no-attention")
+    out, _ = run_demo("seq2seq.py", "--quick", "--quiet", "--task", "date", "--no-attention",
+                      timeout=300)
     assert re.search(r"held-out exact match [0-9.]+", out)
     assert len(re.findall(r" = \S+ +(ok|WRONG)$", out, re.M)) == 5
-
-
-def demo_module(name):
-    sys.path.insert(0, str(ROOT / "demos"))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(ROOT / "demos"))
 
 
 @pytest.mark.parametrize("name", ["char_lm", "seq2seq"])

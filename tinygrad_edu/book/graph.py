@@ -13,7 +13,7 @@ gradient each layer's backward found for its input and parameters.
 >>> net = MultiLayerNet(input_size=4, hidden_size_list=[3], output_size=2)
 >>> grads = net.gradient(np.random.rand(5, 4), np.array([0, 1, 1, 0, 1]))
 >>> source = draw_graph(net, show_grads=True).source
->>> [source.count(op) for op in ("<b>MatMul", "<b>ReLU", "<b>LogSoftmax", "<b>LayerInput")]
+>>> [source.count(op) for op in ("<b>MatMul", "<b>ReLU", "<b>CrossEntropy", "<b>LayerInput")]
 [2, 1, 1, 3]
 >>> "Affine.W" in source and "grad:" in source
 True

@@ -390,49 +390,7 @@ def cross_entropy(logits, target) -> Tensor:
     >>> cross_entropy(x, np.array([[0.0, 1.0], [0.0, 1.0]])).item()
     500.0
     """
-    logits = _tensor(logits)
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if logits.ndim == 1:  # one sample: a batch of one, with a scalar label or one row
-        logits = logits.reshape(1, -1)
-        if labels.ndim == 1:
-            target = _tensor(target).reshape(1, -1)
-        labels = labels.reshape(1, -1) if labels.ndim == 1 else labels.reshape(1)
-    if logits.ndim != 2:
-        raise ValueError(
-            f"cross_entropy: logits must have shape (N, C) (a row of class scores per "
-            f"sample), got shape {logits.shape}"
-        )
-    n, classes = logits.shape
-    if labels.ndim == 1:
-        if labels.dtype.kind not in "iu":
-            raise TypeError(
-                f"cross_entropy: class labels must be integers, got a {labels.dtype} array "
-                f"of shape {labels.shape}; use labels.astype(np.int64), or pass one-hot "
-                f"targets of shape {(n, classes)}"
-            )
-        if labels.shape[0] != n:
-            raise ValueError(
-                f"cross_entropy: {labels.shape[0]} labels for {n} rows of logits "
-                f"(logits {logits.shape}, labels {labels.shape}); there must be one per row"
-            )
-        bad = (labels < 0) | (labels >= classes)
-        if bad.any():
-            raise ValueError(
-                f"cross_entropy: label {labels[bad][0]} is out of range for {classes} classes "
-                f"(valid labels are 0 to {classes - 1}; at index {int(np.argmax(bad))})"
-            )
-        # picked by index, not multiplied by a one-hot row: a masked class (logit -inf) would
-        # give 0 * -inf = NaN
-        return -logits.log_softmax(axis=1)[np.arange(n), labels].sum() / n
-    if labels.shape == (n, classes):
-        target = loss_target("cross_entropy", logits, target)
-    else:
-        raise ValueError(
-            f"cross_entropy: the target has shape {labels.shape}, but logits of shape "
-            f"{logits.shape} need integer labels of shape ({n},) or one-hot / probability "
-            f"rows of shape {(n, classes)}"
-        )
-    return -(logits.log_softmax(axis=1) * target).sum() / n
+    return _tensor(logits).cross_entropy(target)
 
 
 # ---- sequences (their own files; here so that F.* reaches them) --------------------------------

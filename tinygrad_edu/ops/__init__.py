@@ -4,8 +4,9 @@ side, one file per kind of op:
     binary.py   a + b, a - b, a * b, a / b, a ** b, a @ b, where, maximum, minimum
     unary.py    -x, exp, log, sqrt, abs, sin, cos, sigmoid, tanh, relu, clip, astype
     reduce.py   sum, mean, max, min; softmax and log-softmax
-    shape.py    reshape, transpose, broadcast_to, indexing, concatenate, stack (unbroadcast)
-    loss.py     binary cross-entropy
+    shape.py    reshape, transpose, broadcast_to, indexing, concatenate, stack, unbind
+                (unbroadcast)
+    loss.py     binary cross-entropy, cross-entropy from logits and labels
     window.py   im2col, col2im and the max / mean along a window axis (convolution, pooling)
     recurrent.py  an LSTM step's gates, fused (nn.LSTM)
 
@@ -25,7 +26,7 @@ Tensor method that names it (tensor.py).
 """
 
 from .binary import Add, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub, Where
-from .loss import BinaryCrossEntropy
+from .loss import BinaryCrossEntropy, CrossEntropy
 from .recurrent import LSTMGates
 from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
 from .shape import (
@@ -36,6 +37,8 @@ from .shape import (
     ScatterAdd,
     Stack,
     Transpose,
+    Unbind,
+    UnbindSlice,
     unbroadcast,
 )
 from .unary import Abs, Cast, Clip, Cos, Exp, Log, Neg, ReLU, Sigmoid, Sin, Sqrt, Tanh
@@ -43,9 +46,9 @@ from .window import Col2Im, FirstMax, Im2Col, MeanAlong, Spread
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BroadcastTo", "Cast", "Clip", "Col2Im", "Concatenate",
-    "Cos", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "LSTMGates", "Log", "LogSoftmax",
-    "MatMul", "Max",
+    "Cos", "CrossEntropy", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "LSTMGates", "Log",
+    "LogSoftmax", "MatMul", "Max",
     "Maximum", "Mean", "MeanAlong", "Min", "Minimum", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "ScatterAdd", "Sigmoid", "Sin", "Softmax", "Spread", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
-    "Transpose", "Where", "unbroadcast",
+    "Transpose", "Unbind", "UnbindSlice", "Where", "unbroadcast",
 ]

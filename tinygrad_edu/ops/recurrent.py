@@ -16,22 +16,32 @@ Its road is the Tensor method `gates.lstm_gates(c)` (nn.LSTM and nn.LSTMCell cal
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..autograd import Function
 
 
-def _sigmoid(x):
-    return 1.0 / (1.0 + np.exp(-x))
+@lru_cache(maxsize=32)
+def _gate_scales(n, dtype):
+    """s = [1/2] * 2n + [1] * n + [1/2] * n, read-only: the gates i, f, o are sigmoids,
+    sigmoid(a) = (1 + tanh(a / 2)) / 2, and g is tanh(a), so all four are 1 - s (1 - tanh(s a))."""
+    scales = np.full(4 * n, 0.5, dtype)
+    scales[2 * n: 3 * n] = 1.0
+    scales.flags.writeable = False
+    return scales
 
 
 class LSTMGates(Function):
     """[h', c'] from the gate pre-activations a = [a_i, a_f, a_g, a_o] and the cell state c.
 
     i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g); c' = f c + i g; h' = o tanh(c').
+    All four gates come from one tanh: with t = tanh(s a) (s: 1/2 for the sigmoids, 1 for g)
+    the gates are 1 - s (1 - t), and their slopes s^2 (1 - t^2).
     Backward, with gh, gc the gradients of h', c':  gc' = gc + gh o (1 - tanh(c')^2), then
-    da_i = gc' g i (1 - i), da_f = gc' c f (1 - f), da_g = gc' i (1 - g^2),
-    da_o = gh tanh(c') o (1 - o), and dc = gc' f.
+    da = [gc' g, gc' c, gc' i, gh tanh(c')] * s^2 (1 - t^2) (da_i = gc' g i (1 - i), ...),
+    and dc = gc' f.
     """
 
     rule = ("dc = gc' f, da_i = gc' g i(1-i), da_f = gc' c f(1-f), da_g = gc' i (1-g^2), "
@@ -39,33 +49,33 @@ class LSTMGates(Function):
 
     def forward(self, gates, c):
         n = c.shape[-1]
-        acts = np.empty_like(gates)
-        acts[..., : 2 * n] = _sigmoid(gates[..., : 2 * n])
-        acts[..., 2 * n: 3 * n] = np.tanh(gates[..., 2 * n: 3 * n])
-        acts[..., 3 * n:] = _sigmoid(gates[..., 3 * n:])
+        s = _gate_scales(n, gates.dtype)
+        t = np.tanh(gates * s)
+        acts = 1.0 - s * (1.0 - t)
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
         out = np.empty(c.shape[:-1] + (2 * n,), np.result_type(gates, c))
         c_next = out[..., n:]
         np.multiply(f, c, out=c_next)
         c_next += i * g
         np.multiply(o, np.tanh(c_next), out=out[..., :n])
-        self.save_for_backward(gates, c, out, acts)
+        self.save_for_backward(gates, c, out, t, acts)
         return out
 
     def backward(self, gy):
-        gates, c, out, acts = self.saved
+        gates, c, out, t, acts = self.saved
         n = c.shape[-1]
+        s = _gate_scales(n, gates.dtype)
         if not isinstance(gates, np.ndarray):  # create_graph: recompute on the graph's Tensors
-            acts = np.concatenate([_sigmoid(gates[..., : 2 * n]),
-                                   np.tanh(gates[..., 2 * n: 3 * n]),
-                                   _sigmoid(gates[..., 3 * n:])], axis=-1)
+            t = np.tanh(gates * s)
+            acts = 1.0 - s * (1.0 - t)
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
         gh, gc = gy[..., :n], gy[..., n:]
         tanh_c = np.tanh(out[..., n:])
         gc = gc + gh * o * (1.0 - tanh_c * tanh_c)
-        grads = [gc * g * i * (1.0 - i), gc * c * f * (1.0 - f), gc * i * (1.0 - g * g),
-                 gh * tanh_c * o * (1.0 - o)]
-        da = np.concatenate(grads, axis=-1) if self.needs_input_grad[0] else None
+        da = None
+        if self.needs_input_grad[0]:
+            da = (np.concatenate([gc * g, gc * c, gc * i, gh * tanh_c], axis=-1)
+                  * ((s * s) * (1.0 - t * t)))
         return da, (gc * f if self.needs_input_grad[1] else None)
 
     def explain_error(self, arrays, error):

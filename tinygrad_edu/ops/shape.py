@@ -163,3 +163,57 @@ class Stack(Function):
     def explain_error(self, arrays, error):
         shapes = ", ".join(str(a.shape) for a in arrays)
         return f"stack: all tensors need the same shape, got {shapes}"
+
+
+class Unbind(Function):
+    """x itself, as the one source of its slices along `axis` (`x.unbind(axis)` makes the
+    slices with UnbindSlice); backward hands on the slices' gradients, side by side.
+
+    Why not x[t] for every slice: the gradient of x[t] is an array of x's whole shape, zeros
+    but for slice t (indexing's adjoint), and the engine adds up all T of them: T whole arrays
+    for T slices (an LSTM's 35 time steps: 35 arrays the size of the whole sequence). Here
+    each slice writes its gradient into its place in one buffer that this op holds, and this
+    op, whose backward runs after all of its slices' (outputs before inputs), returns that
+    buffer: one array for all T. (An op with T outputs would do the same in one step; the
+    engine's ops have one output each.)
+    """
+
+    rule = "the slices' gradients, side by side in one array"
+
+    def __init__(self, axis=0):
+        self.axis = axis
+        self.buffer = None  # filled by the slices' backward, handed on by this op's
+
+    def forward(self, x):
+        self.shape = x.shape
+        return x.view()
+
+    def backward(self, gy):
+        buffer, self.buffer = self.buffer, None  # empty again for another pass (retain_graph)
+        # gy: the first slice's placeholder (below), or with create_graph the recorded sum of
+        # the slices' own gradients (then the buffer stays empty)
+        return gy if buffer is None else buffer
+
+
+class UnbindSlice(Function):
+    """Slice `index` of the output of an Unbind op (`source`): x[index]."""
+
+    rule = "gy, written into its slice of the Unbind op's buffer"
+
+    def __init__(self, source, index):
+        self.source, self.index = source, index
+
+    def forward(self, x):
+        return x[self.index]
+
+    def backward(self, gy):
+        source = self.source
+        if not isinstance(gy, (np.ndarray, np.generic)):  # create_graph: recorded, as x[index]'s
+            return ScatterAdd.in_backward(gy, index=self.index, shape=source.shape)
+        first = source.buffer is None
+        if first:
+            source.buffer = np.zeros(source.shape, gy.dtype)
+        source.buffer[self.index] = gy
+        # The engine visits the Unbind op only if its output gets a gradient: the first slice
+        # gives a zero one that takes no memory (a broadcast view), the others none.
+        return np.broadcast_to(np.zeros((), gy.dtype), source.shape) if first else None

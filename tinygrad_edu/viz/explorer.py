@@ -121,8 +121,9 @@ def time_steps(output) -> dict:
     A marked op (`mark_time_step`: the recurrent layers and cells mark the op that makes each
     new state) belongs to its step; an op that the graph reaches walking back from the
     state of step t, before it meets the previous state, belongs to step t too (the cell's
-    matmuls, adds and gates, and the input projection of step t). An op that several steps
-    lead back to (`W_hh.T` made once for all steps, the embedding of the whole sequence) and
+    matmul, adds and gates, and the slice of the input projections that step t reads). An op
+    that several steps lead back to (`W_hh.T` made once for all steps, the input projections
+    of all steps, the embedding of the whole sequence) and
     an op after the recurrence (the loss) belong to none. One walk per step, and each op
     is walked at most twice, so the cost is that of the graph.
 
