@@ -216,8 +216,8 @@ def topological_order(roots):
 
     The ops were numbered as they ran (`apply`), so one walk that visits each tensor once
     collects the graph and one sort of the numbers orders it (the leaves come first). It
-    creates no object per node beyond the ids in a set and one dict entry, so that big graphs
-    do not wake the garbage collector.
+    creates no object per node beyond a set entry and one dict entry, so that big graphs do
+    not wake the garbage collector. (Tensors are keys by identity: `Tensor.__hash__`.)
     """
     seen = set()
     leaves = []
@@ -226,10 +226,9 @@ def topological_order(roots):
     push = stack.append
     while stack:
         node = stack.pop()
-        key = id(node)
-        if key in seen:
+        if node in seen:
             continue
-        seen.add(key)
+        seen.add(node)
         ctx = node._ctx
         if ctx is None:
             leaves.append(node)
@@ -237,7 +236,7 @@ def topological_order(roots):
         if ops.setdefault(ctx.number, node) is not node:  # two tensors, one op: stand-ins
             return _depth_first_order(roots)              # of a released graph (rare)
         for parent in ctx.inputs:
-            if parent._requires_grad and id(parent) not in seen:
+            if parent._requires_grad and parent not in seen:
                 push(parent)
     return leaves + [ops[number] for number in sorted(ops)]
 
@@ -247,7 +246,7 @@ def _depth_first_order(roots):
 
     A depth-first search with an explicit stack (no recursion, so a 100,000-op chain is
     fine): a tensor is appended once all of its inputs are. It creates no object per node
-    beyond the ids in two sets, so that big graphs do not wake the garbage collector.
+    beyond entries in two sets, so that big graphs do not wake the garbage collector.
     """
     order = []
     expanded = set()  # tensors whose inputs were pushed
@@ -256,18 +255,17 @@ def _depth_first_order(roots):
     push = stack.append
     while stack:
         node = stack[-1]
-        key = id(node)
-        if key in expanded:  # its inputs are all in `order` by now
+        if node in expanded:  # its inputs are all in `order` by now
             stack.pop()
-            if key not in done:
-                done.add(key)
+            if node not in done:
+                done.add(node)
                 order.append(node)
             continue
-        expanded.add(key)
+        expanded.add(node)
         ctx = node._ctx
         if ctx is not None:
             for parent in ctx.inputs:
-                if parent._requires_grad and id(parent) not in expanded:
+                if parent._requires_grad and parent not in expanded:
                     push(parent)
     return order
 
@@ -292,10 +290,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     a backward that edits its grad_output in place (the books' `dout[mask] = 0`) harms no one.
     """
     order = topological_order(roots)
-    grads = {}
+    grads = {}  # tensor -> the sum of the gradients that reached it so far
     for root, grad in zip(roots, root_grads):
-        key = id(root)
-        grads[key] = grad if key not in grads else grads[key] + grad
+        grads[root] = grad if root not in grads else grads[root] + grad
     captured = {}
     stand_ins = None if retain_graph else {}  # see _release_inputs
     # What only some passes do at each op (tg.grad, explain_backward, detect_anomaly, a
@@ -306,7 +303,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     grad_mode.enabled = create_graph  # record the backward pass only when asked to
     try:
         for node in reversed(order):
-            grad = grads.pop(id(node), None)
+            grad = grads.pop(node, None)
             if grad is None:
                 continue
             ctx = node._ctx
@@ -341,10 +338,9 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 parent_grad = input_grads[i]
                 if parent_grad is None or not parent._requires_grad:
                     continue
-                key = id(parent)
-                earlier = grads.get(key)
+                earlier = grads.get(parent)
                 if earlier is not None:
-                    grads[key] = earlier + parent_grad  # a new array, held by no one else
+                    grads[parent] = earlier + parent_grad  # a new array, held by no one else
                     continue
                 # One array for two inputs (Add gives gy to both): the second gets a copy.
                 # Past two inputs the earlier ones are looked up in a set, not scanned, so that
@@ -359,7 +355,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                         handed.add(id(parent_grad))
                     if shared:
                         parent_grad = parent_grad.copy()
-                grads[key] = parent_grad
+                grads[parent] = parent_grad
             if stand_ins is not None:
                 ctx.saved = None  # frees the saved arrays and marks the op as used
                 _release_inputs(ctx, stand_ins)
@@ -448,9 +444,9 @@ def _release_inputs(ctx, stand_ins):
         if (t._ctx is None and t._requires_grad) or type(t) is Released or t.data.size <= 1:
             released.append(t)
             continue
-        stand_in = stand_ins.get(id(t))
+        stand_in = stand_ins.get(t)
         if stand_in is None:
-            stand_in = stand_ins[id(t)] = Released.of(t)
+            stand_in = stand_ins[t] = Released.of(t)
         released.append(stand_in)
     ctx.inputs = tuple(released)
 
