@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):  # one thread, as PyTorch's twin
@@ -218,19 +217,8 @@ def step_times(rounds=10, steps_per_round=4, torch=None) -> dict:
 def steady_memory(steps=500, early=None):
     """Bytes held (traced) after `early` (default: a fifth of `steps`) and after `steps`
     training steps of the engine twin."""
-    early = early or max(1, steps // 5)
-    model = EngineLM()
     ids, targets = make_data(4)
-    held = {}
-    tracemalloc.start()
-    try:
-        for step in range(1, steps + 1):
-            model.step(ids[step % 4], targets[step % 4])
-            if step in (early, steps):
-                held[step] = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return held[early], held[steps]
+    return EngineLM().held_memory(ids, targets, steps, early or max(1, steps // 5))
 
 
 def measure(rounds=10, steady_steps=500) -> list[Row]:

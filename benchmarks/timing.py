@@ -29,6 +29,21 @@ class Twin:
                 self.step(x, t)
         return run
 
+    def held_memory(self, images, labels, steps: int, early: int) -> tuple[int, int]:
+        """Bytes held (traced) after `early` and after `steps` training steps, cycling through
+        the batches: memory that grows from one to the other is kept by every step."""
+        held = {}
+        tracemalloc.start()
+        try:
+            for step in range(1, steps + 1):
+                batch = step % len(images)
+                self.step(images[batch], labels[batch])
+                if step in (early, steps):
+                    held[step] = tracemalloc.get_traced_memory()[0]
+        finally:
+            tracemalloc.stop()
+        return held[early], held[steps]
+
 
 def interleaved_best(candidates: dict, rounds: int = 7, number: int = 1,
                      clock=time.perf_counter) -> dict:

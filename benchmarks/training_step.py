@@ -12,7 +12,6 @@ and after step 2,000: no graph may stay alive from one step to the next.
 from __future__ import annotations
 
 import sys
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,16 +38,7 @@ def time_ratio(rounds=15, steps_per_round=8):
 def steady_memory(model, steps=STEADY_STEPS, early=200):
     """Bytes held (traced) after `early` steps and after `steps` steps."""
     images, labels = make_data(batches=4)
-    tracemalloc.start()
-    try:
-        held = {}
-        for step in range(1, steps + 1):
-            model.step(images[step % 4], labels[step % 4])
-            if step in (early, steps):
-                held[step] = tracemalloc.get_traced_memory()[0]
-    finally:
-        tracemalloc.stop()
-    return held[early], held[steps]
+    return model.held_memory(images, labels, steps, early)
 
 
 def measure(rounds=15, steady_steps=STEADY_STEPS) -> list[Row]:
