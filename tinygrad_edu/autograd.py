@@ -435,7 +435,8 @@ def _release_inputs(ctx, stand_ins):
     the activations die with the last reference the user holds. `stand_ins` gives a tensor
     used by several ops one stand-in.
     """
-    ctx.forward_arrays = None
+    if ctx.forward_arrays is not None:  # (set only when it was set: no per-op dict)
+        ctx.forward_arrays = None
     Released = _tensor_module.Released
     released = []
     for t in ctx.inputs:
