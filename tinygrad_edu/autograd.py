@@ -447,7 +447,7 @@ def _release_inputs(ctx, stand_ins):
             continue
         stand_in = stand_ins.get(t)
         if stand_in is None:
-            stand_in = stand_ins[t] = Released.of(t)
+            stand_in = stand_ins[t] = Released(t)
         released.append(stand_in)
     ctx.inputs = tuple(released)
 

@@ -770,20 +770,6 @@ class Released(Tensor):
         self.name, self._grad = t.name, t._grad
         self._requires_grad, self._ctx = t._requires_grad, t._ctx
 
-    @classmethod
-    def of(cls, t: Tensor) -> Released:
-        """`Released(t)`, made without the call to __init__ (backward makes one per
-        intermediate tensor, at every step of a training loop)."""
-        stand_in = cls.__new__(cls)
-        data = t.data
-        stand_in._shape = data.shape
-        stand_in._dtype = data.dtype
-        stand_in.name = t.name
-        stand_in._grad = t._grad
-        stand_in._requires_grad = t._requires_grad
-        stand_in._ctx = t._ctx
-        return stand_in
-
     @property
     def data(self):
         raise RuntimeError(
