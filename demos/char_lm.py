@@ -27,7 +27,6 @@ from pathlib import Path
 
 import common
 import numpy as np
-from tqdm import tqdm
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -98,36 +97,38 @@ def train(args):
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     pieces = range(0, len(train_data) - 1, args.bptt)
     history, step, total_steps = [], 0, args.epochs * len(pieces)
-    for epoch in range(1, args.epochs + 1):
-        state, total, count = None, 0.0, 0
-        bar = tqdm(pieces, desc=f"epoch {epoch}/{args.epochs}", unit="piece", leave=False,
-                   disable=args.quiet)
-        for start in bar:
-            optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
-            step += 1
-            x = train_data[start:start + args.bptt]
-            t = train_data[start + 1:start + args.bptt + 1]
-            x = x[:len(t)]
-            scores, state = model(x, state)
-            loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t.reshape(-1))
-            if not math.isfinite(loss.item()):
-                raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            state = tuple(s.detach() for s in state)  # truncated BPTT: keep the values only
-            total += loss.item() * t.size
-            count += t.size
-            bar.set_postfix(perplexity=f"{math.exp(loss.item()):.2f}")
-        bar.close()
-        record = {"epoch": epoch, "train": math.exp(total / count),
-                  "test": perplexity(model, test_data, args.bptt)}
-        history.append(record)
-        print(f"epoch {epoch}: perplexity {record['train']:.2f} (training text), "
-              f"{record['test']:.2f} (held-out text)", flush=True)
-        print("   " + sample(model, vocabulary, length=120, seed=epoch).replace("\n", "\n   "),
-              flush=True)
+    with common.progress_bar(args.quiet, "piece") as bar:
+        for epoch in range(1, args.epochs + 1):
+            state, total, count = None, 0.0, 0
+            bar.reset(total=len(pieces))
+            bar.set_description(f"epoch {epoch}/{args.epochs}")
+            for start in pieces:
+                optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+                step += 1
+                x = train_data[start:start + args.bptt]
+                t = train_data[start + 1:start + args.bptt + 1]
+                x = x[:len(t)]
+                scores, state = model(x, state)
+                loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t.reshape(-1))
+                if not math.isfinite(loss.item()):
+                    raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                state = tuple(s.detach() for s in state)  # truncated BPTT: keep the values only
+                total += loss.item() * t.size
+                count += t.size
+                bar.update()
+                bar.set_postfix(perplexity=f"{math.exp(loss.item()):.2f}")
+            bar.clear()
+            record = {"epoch": epoch, "train": math.exp(total / count),
+                      "test": perplexity(model, test_data, args.bptt)}
+            history.append(record)
+            print(f"epoch {epoch}: perplexity {record['train']:.2f} (training text), "
+                  f"{record['test']:.2f} (held-out text)", flush=True)
+            print("   " + sample(model, vocabulary, length=120, seed=epoch).replace("\n", "\n   "),
+                  flush=True)
     return model, history, vocabulary
 
 

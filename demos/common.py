@@ -86,6 +86,18 @@ def print_epoch(record) -> None:
     print(f"epoch {record['epoch']}: loss {record['loss']:.4f}{scores}", flush=True)
 
 
+def progress_bar(quiet: bool, unit: str):
+    """One tqdm bar for a whole run: `bar.reset(total)` starts an epoch, `bar.update()` counts
+    a step, `bar.clear()` makes room for the epoch's line. Use it as `with progress_bar(...)`.
+
+    One bar, not one per epoch: a replaced bar's `__del__` runs Python code, and Python drops a
+    Ctrl-C that lands inside a finalizer (it prints "Exception ignored in ..." and a traceback)
+    so training went on. disable=None: tqdm draws only on a terminal; into a file or a pipe its
+    redraws would pile up into one line of several KB per epoch.
+    """
+    return tqdm(unit=unit, leave=False, disable=True if quiet else None)
+
+
 def train_epochs(args, model, optimizer, loader, evaluate, on_epoch=print_epoch,
                  schedule=None, postfix_every=50) -> list[dict]:
     """The epoch loop both demos run: forward, loss, zero_grad, backward, step.
@@ -96,41 +108,41 @@ def train_epochs(args, model, optimizer, loader, evaluate, on_epoch=print_epoch,
     """
     history, step = [], 0
     total_steps = args.epochs * len(loader)
-    for epoch in range(1, args.epochs + 1):
-        model.train()
-        total, count = 0.0, 0
-        # disable=None: tqdm draws the bar only on a terminal; into a file or a pipe its
-        # redraws would pile up into one line of several KB per epoch.
-        bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=True if args.quiet else None)
-        for x, t in bar:
-            if schedule is not None:
-                optimizer.lr = schedule(step, total_steps)
-            step += 1
-            loss = F.cross_entropy(model(x), t)
-            value = loss.item()
-            if not math.isfinite(value):
-                raise NonFiniteLoss(
-                    f"the loss became {value} at step {step} (epoch {epoch}); training "
-                    f"stopped. Try a smaller --lr (now {args.lr}). To see which op made the "
-                    f"first nan or inf, and on which line, run again with --detect-anomaly "
-                    f"(that is `with tg.detect_anomaly():` around the training loop)."
-                )
-            optimizer.zero_grad()  # backward() adds into .grad: start each step from zero
-            loss.backward()
-            optimizer.step()
-            total += value * len(t)
-            count += len(t)
-            if step % postfix_every == 0:
-                bar.set_postfix(loss=f"{value:.4f}")
-        bar.close()
-        model.eval()
-        record = {"epoch": epoch, "loss": total / count, **evaluate(model)}
-        history.append(record)
-        if args.save:
-            model.save(args.save)  # written atomically: an interrupted save keeps the old file
-        if on_epoch(record):
-            break
+    with progress_bar(args.quiet, "batch") as bar:
+        for epoch in range(1, args.epochs + 1):
+            model.train()
+            total, count = 0.0, 0
+            bar.reset(total=len(loader))
+            bar.set_description(f"epoch {epoch}/{args.epochs}")
+            for x, t in loader:
+                if schedule is not None:
+                    optimizer.lr = schedule(step, total_steps)
+                step += 1
+                loss = F.cross_entropy(model(x), t)
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise NonFiniteLoss(
+                        f"the loss became {value} at step {step} (epoch {epoch}); training "
+                        f"stopped. Try a smaller --lr (now {args.lr}). To see which op made the "
+                        f"first nan or inf, and on which line, run again with --detect-anomaly "
+                        f"(that is `with tg.detect_anomaly():` around the training loop)."
+                    )
+                optimizer.zero_grad()  # backward() adds into .grad: start each step from zero
+                loss.backward()
+                optimizer.step()
+                total += value * len(t)
+                count += len(t)
+                bar.update()
+                if step % postfix_every == 0:
+                    bar.set_postfix(loss=f"{value:.4f}")
+            bar.clear()
+            model.eval()
+            record = {"epoch": epoch, "loss": total / count, **evaluate(model)}
+            history.append(record)
+            if args.save:
+                model.save(args.save)  # written atomically: an interrupted save keeps the old file
+            if on_epoch(record):
+                break
     return history
 
 

@@ -33,7 +33,6 @@ from pathlib import Path
 
 import common
 import numpy as np
-from tqdm import tqdm
 
 import tinygrad_edu as tg
 import tinygrad_edu.nn.functional as F
@@ -124,29 +123,31 @@ def train(args):
     loader = DataLoader((x_train, t_train), batch_size=args.batch_size, shuffle=True,
                         seed=args.seed, tensors=False)
     history, step, total_steps = [], 0, args.epochs * len(loader)
-    for epoch in range(1, args.epochs + 1):
-        bar = tqdm(loader, desc=f"epoch {epoch}/{args.epochs}", unit="batch", leave=False,
-                   disable=args.quiet)
-        total = 0.0
-        for x, t in bar:
-            optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
-            step += 1
-            scores = model(x, t[:, :-1])  # teacher forcing: the right previous character
-            loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t[:, 1:].reshape(-1))
-            if not math.isfinite(loss.item()):
-                raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            optimizer.step()
-            total += loss.item()
-            if step % 20 == 0:
-                bar.set_postfix(loss=f"{loss.item():.4f}")
-        bar.close()
-        accuracy = exact_match(model, x_test, t_test)
-        history.append({"epoch": epoch, "loss": total / len(loader), "accuracy": accuracy})
-        print(f"epoch {epoch}: loss {total / len(loader):.4f}, held-out exact match "
-              f"{accuracy:.4f}", flush=True)
+    with common.progress_bar(args.quiet, "batch") as bar:
+        for epoch in range(1, args.epochs + 1):
+            bar.reset(total=len(loader))
+            bar.set_description(f"epoch {epoch}/{args.epochs}")
+            total = 0.0
+            for x, t in loader:
+                optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+                step += 1
+                scores = model(x, t[:, :-1])  # teacher forcing: the right previous character
+                loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t[:, 1:].reshape(-1))
+                if not math.isfinite(loss.item()):
+                    raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
+                optimizer.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+                optimizer.step()
+                total += loss.item()
+                bar.update()
+                if step % 20 == 0:
+                    bar.set_postfix(loss=f"{loss.item():.4f}")
+            bar.clear()
+            accuracy = exact_match(model, x_test, t_test)
+            history.append({"epoch": epoch, "loss": total / len(loader), "accuracy": accuracy})
+            print(f"epoch {epoch}: loss {total / len(loader):.4f}, held-out exact match "
+                  f"{accuracy:.4f}", flush=True)
     return model, history, (x_test, t_test), vocabulary
 
 

@@ -24,7 +24,8 @@ import numpy as np
 # `.data` is the way around its counter).
 
 clock = 0  # how many in-place changes there have been, ever
-changed_at = {}  # id(memory) -> clock at its last in-place change
+changed_at = {}  # id(memory) -> (clock at its last in-place change, reference to the memory)
+_prune_above = 256  # forget the stamps of dead memory when the table grows past this
 
 
 def memory_of(array):
@@ -37,14 +38,38 @@ def mark_changed_in_place(array) -> None:
     """Record that `array` (a tensor's data) was just changed in place."""
     global clock
     clock += 1
-    memory = array if array.base is None else array.base  # (_memory, inlined: every step)
+    memory = array if array.base is None else array.base  # (memory_of, inlined: every step)
     key = id(memory)
-    if key not in changed_at:
-        try:  # forget the stamp when the memory dies, so that the table stays small
-            weakref.finalize(memory, changed_at.pop, key, None)
-        except TypeError:  # memory without weak references (bytes): keep the stamp
-            pass
-    changed_at[key] = clock
+    stamp = changed_at.get(key)
+    if stamp is not None and stamp[1]() is memory:
+        changed_at[key] = (clock, stamp[1])
+        return
+    # A weak reference without a callback: the stamp of dead memory is found dead (and its id,
+    # reused by a new array, is not mistaken for it) and pruned now and then. Not a
+    # weakref.finalize: its callback is Python code run as the memory dies, and Python drops a
+    # Ctrl-C that lands in such a callback ("Exception ignored in ..."); clip_grad_norm_ stamps
+    # new gradient arrays at every step.
+    try:
+        reference = weakref.ref(memory)
+    except TypeError:  # memory without weak references (bytes): hold it, to keep the stamp true
+        def reference():
+            return memory
+    changed_at[key] = (clock, reference)
+    if len(changed_at) > _prune_above:
+        _prune()
+
+
+def _prune() -> None:
+    global _prune_above
+    for key in [key for key, (_, reference) in changed_at.items() if reference() is None]:
+        del changed_at[key]
+    _prune_above = max(256, 2 * len(changed_at))  # amortized: each stamp is checked O(1) times
+
+
+def changed_since(memory, moment: int) -> bool:
+    """Whether `memory` was changed in place after the clock read `moment`."""
+    stamp = changed_at.get(id(memory))
+    return stamp is not None and stamp[0] > moment and stamp[1]() is memory
 
 
 def check_saved_versions(ctx, node):
@@ -53,7 +78,7 @@ def check_saved_versions(ctx, node):
         if not isinstance(array, np.ndarray):
             continue
         memory = memory_of(array)
-        if changed_at.get(id(memory), -1) <= ctx.saved_at:
+        if not changed_since(memory, ctx.saved_at):
             continue
         what = "an array"
         for i, t in enumerate(ctx.inputs):

@@ -711,6 +711,43 @@ def test_changes_that_backward_does_not_need_are_fine():
     assert np.allclose(v.numpy(), [0.8, 1.6])
 
 
+def test_stamps_of_dead_arrays_are_forgotten_without_finalizers():
+    from tinygrad_edu import versions
+
+    # clip_grad_norm_ changes every step's new gradients in place: their stamps must not pile
+    # up, and no weakref.finalize may be made (its Python callback would swallow a Ctrl-C).
+    w = f64(np.ones(4), name="w")
+    finalizers = len(weakref.finalize._registry)
+    for _ in range(2000):
+        w.grad = None
+        (w * w).sum().backward()
+        tg.nn.utils.clip_grad_norm_([w], 0.5)
+    assert len(versions.changed_at) <= 2 * versions._prune_above
+    assert len(weakref.finalize._registry) == finalizers
+    # the newest gradient's stamp is kept, and a graph that saved it refuses to backward
+    loss = (w * w.grad).sum()
+    tg.nn.utils.clip_grad_norm_([w], 0.1)
+    with pytest.raises(RuntimeError, match=r"Mul saved input 1 \(shape \(4,\)\) .* changed in "
+                       r"place"):
+        loss.backward()
+
+
+def test_a_dead_arrays_stamp_is_not_taken_for_a_new_array_with_its_id():
+    from tinygrad_edu import versions
+
+    w = f64([1.0, 2.0])
+    loss = (w * w).sum()
+    dead = np.zeros(2)
+    stale = (versions.clock + 1, weakref.ref(dead))
+    del dead  # its stamp now refers to nothing; put it under w's id, as reuse of an id would
+    versions.changed_at[id(w.data)] = stale
+    try:
+        loss.backward()  # w was not changed: no refusal
+    finally:
+        versions.changed_at.pop(id(w.data), None)
+    assert w.grad.tolist() == [2.0, 4.0]
+
+
 def test_no_grad_on_a_generator_covers_its_body():
     w = f64(1.0)
     for decorator in (tg.no_grad(), tg.no_grad):
