@@ -139,8 +139,9 @@ class HandLM(Twin):
         d_w_ih = d_a.T @ x.reshape(-1, hidden)
         d_w_hh = d_a.T @ previous.reshape(-1, n)
         d_b = d_a.sum(axis=0)
-        d_embed = np.zeros_like(self.embed)
-        np.add.at(d_embed, ids.reshape(-1), (d_a @ self.w_ih).reshape(-1, hidden))
+        d_embed = np.zeros_like(self.embed)  # add.at on the flat array: several times faster
+        flat = ids.reshape(-1, 1) * hidden + np.arange(hidden)
+        np.add.at(d_embed.reshape(-1), flat.reshape(-1), (d_a @ self.w_ih).reshape(-1))
         grads = (d_embed, d_w_ih, d_w_hh, d_b, d_b, d_w_out, d_b_out)
         params = (self.embed, self.w_ih, self.w_hh, self.b_ih, self.b_hh, self.w_out, self.b_out)
         norm = np.sqrt(sum(float((g * g).sum()) for g in grads))

@@ -644,8 +644,9 @@ class Tensor:
         return _ops.MeanAlong.apply(_floating(self), axis=axis % self.data.ndim)
 
     def lstm_gates(self, c) -> Tensor:
-        """[h', c'] side by side from an LSTM's gate pre-activations self = [a_i, a_f, a_g, a_o]
-        (last axis 4 * hidden) and the cell state c (nn.LSTM's step, one fused op)."""
+        """h' and c' stacked (shape (2, ..., hidden): `.unbind(0)` parts them) from an LSTM's
+        gate pre-activations self = [a_i, a_f, a_g, a_o] (last axis 4 * hidden) and the cell
+        state c (nn.LSTM's step, one fused op)."""
         return _ops.LSTMGates.apply(self, c)
 
     def reshape(self, *shape) -> Tensor:

@@ -228,6 +228,28 @@ def test_repeated_indices_accumulate():
     assert np.array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
 
 
+@given(rows=hnp.arrays(np.int64, hnp.array_shapes(max_dims=2, max_side=6),
+                      elements=st.integers(-5, 4)),
+       width=st.integers(1, 3))
+@settings(max_examples=40, deadline=None)
+def test_picking_whole_rows_adds_the_gradients_of_repeated_rows(rows, width):
+    # an embedding's lookup, weight[ids]: ids of any shape, repeated and negative rows
+    x = leaf((5, width))
+    upstream = np.random.default_rng(0).normal(size=rows.shape + (width,))
+    (x[rows] * Tensor(upstream)).sum().backward()
+    expected = np.zeros((5, width))
+    np.add.at(expected, rows, upstream)
+    assert np.allclose(x.grad.numpy(), expected, rtol=0, atol=1e-12)
+    assert np.array_equal(x[rows].data, x.data[rows])
+
+
+def test_picking_whole_rows_gradchecks_twice():
+    x = leaf((4, 3))
+    rows = np.array([[1, -1], [1, 0], [3, 1]])
+    assert tg.gradcheck(lambda x: x[rows], x)
+    assert tg.gradcheck(second_derivative(lambda x: x[rows]), x)
+
+
 def test_tensor_index_is_used_as_plain_indices():
     x = leaf((4,))
     labels = Tensor([3, 0])
@@ -380,13 +402,14 @@ def np_softmax(x, axis):
 
 
 def np_lstm_gates(gates, c):
-    """[h', c'] of an LSTM step written out: i, f, o sigmoids, g a tanh, c' = f c + i g."""
+    """h' and c' (stacked) of an LSTM step written out: i, f, o sigmoids, g a tanh,
+    c' = f c + i g."""
     n = c.shape[-1]
     sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
     i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
     g, o = np.tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
     c_next = f * c + i * g
-    return np.concatenate([o * np.tanh(c_next), c_next], axis=1)
+    return np.stack([o * np.tanh(c_next), c_next])
 
 
 def np_scatter_add(values, index, size):

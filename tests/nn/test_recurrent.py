@@ -171,7 +171,7 @@ def test_lstm_gates_op_matches_numpy_and_gradchecks_twice(check_op, rng):
         i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
         g, o = np.tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
         c_next = f * c + i * g
-        return np.concatenate([o * np.tanh(c_next), c_next], axis=1)
+        return np.stack([o * np.tanh(c_next), c_next])
 
     check_op(lambda gates, c: gates.lstm_gates(c), reference, rng.standard_normal((2, 4 * n)),
              rng.standard_normal((2, n)))

@@ -328,7 +328,7 @@ def test_the_time_step_control_jumps_backward_through_time(browser, tmp_path):
 
     def assert_at_time_step(t):
         assert_panel_shows(read_panel(browser), steps[first[t]], count)
-        assert steps[first[t]].op == "GetItem"  # h_t (or c_t), sliced from the gates' output
+        assert steps[first[t]].op == "UnbindSlice"  # h_t, cut from the gates' output
         assert highlighted_ops(browser) == ops_of(t)
         assert Select(browser.find_element(By.ID, "time-step")).first_selected_option.text \
             == f"t = {t}"
@@ -354,9 +354,10 @@ def test_the_time_step_control_jumps_backward_through_time(browser, tmp_path):
     assert_at_time_step(1)
     select.select_by_visible_text("t = 3")
     assert_at_time_step(3)
-    # h_3's GetItem, LSTMGates, h_2 W_hh^T's MatMul, the Add of x_3's projection (its slice
-    # of the projections of all steps, UnbindSlice); c_3 feeds nothing here
-    assert ops_of(3) == ["Add", "GetItem", "LSTMGates", "MatMul", "UnbindSlice"]
+    # h_3's UnbindSlice from the Unbind of LSTMGates' output, h_2 W_hh^T's MatMul, the Add of
+    # x_3's projection (its slice of the projections of all steps, UnbindSlice); c_3 feeds
+    # nothing here
+    assert ops_of(3) == ["Add", "LSTMGates", "MatMul", "Unbind", "UnbindSlice", "UnbindSlice"]
     browser.find_element(By.ID, "next").click()  # one op on: still time step 3
     assert browser.find_element(By.ID, "time-label").text == (
         "this op belongs to time step 3 (highlighted)")

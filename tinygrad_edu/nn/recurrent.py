@@ -61,9 +61,8 @@ def lstm_step(xw, h, c, w_hh_t, b_hh):
     elementwise part is one op, `lstm_gates` (LSTMGates in ops/recurrent.py), for speed.
     """
     hw = h @ w_hh_t
-    hc = (xw + (hw if b_hh is None else hw + b_hh)).lstm_gates(c)
-    n = c.shape[-1]
-    return hc[..., :n], hc[..., n:]
+    h_next, c_next = (xw + (hw if b_hh is None else hw + b_hh)).lstm_gates(c).unbind(0)
+    return h_next, c_next
 
 
 def gru_step(xw, h, w_hh_t, b_hh):

@@ -10,8 +10,9 @@ Its road is the Tensor method `gates.lstm_gates(c)` (nn.LSTM and nn.LSTMCell cal
 >>> import tinygrad_edu as tg
 >>> gates = tg.Tensor(np.zeros((1, 8)), requires_grad=True)   # i, f, g, o for hidden size 2
 >>> c = tg.Tensor(np.ones((1, 2)))
->>> gates.lstm_gates(c).numpy().round(4).tolist()     # [h', c'] side by side
-[[0.2311, 0.2311, 0.5, 0.5]]
+>>> h, c = gates.lstm_gates(c).unbind(0)              # h' and c', stacked
+>>> h.numpy().round(4).tolist(), c.numpy().tolist()
+([[0.2311, 0.2311]], [[0.5, 0.5]])
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def _gate_scales(n, dtype):
 
 
 class LSTMGates(Function):
-    """[h', c'] from the gate pre-activations a = [a_i, a_f, a_g, a_o] and the cell state c.
+    """h' and c' (stacked: shape (2, ..., n)) from the gate pre-activations a = [a_i, a_f,
+    a_g, a_o] (shape (..., 4 n)) and the cell state c (shape (..., n)).
 
     i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g); c' = f c + i g; h' = o tanh(c').
     All four gates come from one tanh: with t = tanh(s a) (s: 1/2 for the sigmoids, 1 for g)
@@ -53,24 +55,26 @@ class LSTMGates(Function):
         t = np.tanh(gates * s)
         acts = 1.0 - s * (1.0 - t)
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
-        out = np.empty(c.shape[:-1] + (2 * n,), np.result_type(gates, c))
-        c_next = out[..., n:]
+        # h' and c' stacked on a new first axis: each a contiguous array, cut apart by unbind
+        out = np.empty((2,) + c.shape, np.result_type(gates, c))
+        h_next, c_next = out
         np.multiply(f, c, out=c_next)
         c_next += i * g
-        np.multiply(o, np.tanh(c_next), out=out[..., :n])
-        self.save_for_backward(gates, c, out, t, acts)
+        tanh_c = np.tanh(c_next)
+        np.multiply(o, tanh_c, out=h_next)
+        self.save_for_backward(gates, c, out, t, acts, tanh_c)
         return out
 
     def backward(self, gy):
-        gates, c, out, t, acts = self.saved
+        gates, c, out, t, acts, tanh_c = self.saved
         n = c.shape[-1]
         s = _gate_scales(n, gates.dtype)
         if not isinstance(gates, np.ndarray):  # create_graph: recompute on the graph's Tensors
             t = np.tanh(gates * s)
             acts = 1.0 - s * (1.0 - t)
+            tanh_c = np.tanh(out[1])
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
-        gh, gc = gy[..., :n], gy[..., n:]
-        tanh_c = np.tanh(out[..., n:])
+        gh, gc = gy[0], gy[1]
         gc = gc + gh * o * (1.0 - tanh_c * tanh_c)
         da = None
         if self.needs_input_grad[0]:

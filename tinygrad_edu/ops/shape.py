@@ -113,10 +113,18 @@ class ScatterAdd(Function):
 
     def forward(self, values):
         out = np.zeros(self.shape, values.dtype)
-        if _is_basic(self.index) or getattr(self.index, "dtype", None) == np.bool_:
-            out[self.index] = values
+        index = self.index
+        if _is_basic(index) or getattr(index, "dtype", None) == np.bool_:
+            out[index] = values
+        elif type(index) is np.ndarray and out.ndim > 1:  # whole rows picked (an embedding)
+            # NumPy's add.at is several times faster on a flat array than row by row (same
+            # sums, same order): add row r's values at the flat positions r * width + column
+            # (a negative r counts from the end, as its flat positions do).
+            width = out[0].size
+            flat = index.astype(np.intp, copy=False).reshape(-1, 1) * width + np.arange(width)
+            np.add.at(out.reshape(-1), flat.reshape(-1), values.reshape(-1))
         else:
-            np.add.at(out, self.index, values)
+            np.add.at(out, index, values)
         return out
 
     def backward(self, gy):
@@ -183,6 +191,7 @@ class Unbind(Function):
     def __init__(self, axis=0):
         self.axis = axis
         self.buffer = None  # filled by the slices' backward, handed on by this op's
+        self.untouched = None  # which slices have not written into it yet (a bool per slice)
 
     def forward(self, x):
         self.shape = x.shape
@@ -192,7 +201,12 @@ class Unbind(Function):
         buffer, self.buffer = self.buffer, None  # empty again for another pass (retain_graph)
         # gy: the first slice's placeholder (below), or with create_graph the recorded sum of
         # the slices' own gradients (then the buffer stays empty)
-        return gy if buffer is None else buffer
+        if buffer is None:
+            return gy
+        untouched, self.untouched = self.untouched, None
+        if untouched.any():  # slices that got no gradient: zeros there
+            buffer[(slice(None),) * self.axis + (untouched,)] = 0
+        return buffer
 
 
 class UnbindSlice(Function):
@@ -211,9 +225,11 @@ class UnbindSlice(Function):
         if not isinstance(gy, (np.ndarray, np.generic)):  # create_graph: recorded, as x[index]'s
             return ScatterAdd.in_backward(gy, index=self.index, shape=source.shape)
         first = source.buffer is None
-        if first:
-            source.buffer = np.zeros(source.shape, gy.dtype)
+        if first:  # not zeros: each slice writes its own part (Unbind zeros what is left)
+            source.buffer = np.empty(source.shape, gy.dtype)
+            source.untouched = np.ones(source.shape[source.axis], bool)
         source.buffer[self.index] = gy
+        source.untouched[self.index[-1]] = False
         # The engine visits the Unbind op only if its output gets a gradient: the first slice
         # gives a zero one that takes no memory (a broadcast view), the others none.
         return np.broadcast_to(np.zeros((), gy.dtype), source.shape) if first else None
