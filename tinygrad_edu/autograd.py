@@ -99,7 +99,7 @@ class Function:
             # The binary ops (most calls): the general loop below, written out for two inputs.
             a, b = inputs
             arrays = [a.data, b.data]
-            needs = [a._requires_grad, b._requires_grad]
+            needs = (a._requires_grad, b._requires_grad)
             record = grad_mode.enabled and (needs[0] or needs[1])
             shared = record and arrays[0] is arrays[1] and a is not b
         else:
@@ -111,6 +111,7 @@ class Function:
                                        for t in inputs], **options)
                 arrays.append(x.data)
                 needs.append(x._requires_grad)
+            needs = tuple(needs)  # a tuple of bools: the garbage collector stops tracking it
             record = grad_mode.enabled and True in needs
             shared = record and len(arrays) > 1 and _shares_an_array(inputs, arrays)
         ctx = cls(**options) if options else cls()

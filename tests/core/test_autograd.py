@@ -138,7 +138,7 @@ def test_matmul_skips_the_gradient_of_a_data_input(monkeypatch):
     x = f64(np.ones((5, 3)), requires_grad=False)
     w = f64(np.ones((3, 2)))
     y = x @ w
-    assert y._ctx.needs_input_grad == [False, True]
+    assert y._ctx.needs_input_grad == (False, True)  # a tuple, as PyTorch's
     grads = y._ctx.backward(np.ones((5, 2)))
     assert grads[0] is None and grads[1].shape == (3, 2)
 

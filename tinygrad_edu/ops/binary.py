@@ -24,6 +24,8 @@ def _broadcasts(*shapes) -> bool:
 
 
 class _Elementwise(Function):
+    __slots__ = ("shapes",)  # the inputs' shapes, for unbroadcast (a slot: no dict per op)
+
     def explain_error(self, arrays, error):
         a, b = arrays
         if _broadcasts(a.shape, b.shape):  # not a shape error: NumPy's own words
