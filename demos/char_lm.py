@@ -103,24 +103,18 @@ def train(args):
             bar.reset(total=len(pieces))
             bar.set_description(f"epoch {epoch}/{args.epochs}")
             for start in pieces:
-                optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+                optimizer.lr = common.cosine(args.lr, step, total_steps)
                 step += 1
                 x = train_data[start:start + args.bptt]
                 t = train_data[start + 1:start + args.bptt + 1]
                 x = x[:len(t)]
                 scores, state = model(x, state)
-                loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t.reshape(-1))
-                if not math.isfinite(loss.item()):
-                    raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
+                loss = common.clipped_step(model, optimizer, scores, t, step, max_norm=1.0)
                 state = tuple(s.detach() for s in state)  # truncated BPTT: keep the values only
-                total += loss.item() * t.size
+                total += loss * t.size
                 count += t.size
                 bar.update()
-                bar.set_postfix(perplexity=f"{math.exp(loss.item()):.2f}")
+                bar.set_postfix(perplexity=f"{math.exp(loss):.2f}")
             bar.clear()
             record = {"epoch": epoch, "train": math.exp(total / count),
                       "test": perplexity(model, test_data, args.bptt)}

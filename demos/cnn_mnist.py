@@ -76,7 +76,7 @@ def train(args, on_epoch=common.print_epoch):
                         seed=args.seed)
 
     def cosine(step, total_steps):  # from --lr down to 0 along a half cosine
-        return args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+        return common.cosine(args.lr, step, total_steps)
 
     def evaluate(model):
         return {"test_acc": common.accuracy(model, x_test, t_test)}

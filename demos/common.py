@@ -98,6 +98,26 @@ def progress_bar(quiet: bool, unit: str):
     return tqdm(unit=unit, leave=False, disable=True if quiet else None)
 
 
+def cosine(lr: float, step: int, total_steps: int) -> float:
+    """The learning rate at `step` of `total_steps`: from `lr` down to 0 along a half cosine."""
+    return lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+
+
+def clipped_step(model, optimizer, scores, targets, step: int, max_norm: float) -> float:
+    """One training step of the sequence demos: cross-entropy of `scores` (..., classes)
+    against `targets` (...), backward, gradient norm clipped to `max_norm`, the optimizer's
+    step. Returns the loss; stops with NonFiniteLoss on nan or inf."""
+    loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.reshape(-1))
+    value = loss.item()
+    if not math.isfinite(value):
+        raise NonFiniteLoss(f"the loss became {value} at step {step}")
+    optimizer.zero_grad()
+    loss.backward()
+    tg.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+    return value
+
+
 def train_epochs(args, model, optimizer, loader, evaluate, on_epoch=print_epoch,
                  schedule=None, postfix_every=50) -> list[dict]:
     """The epoch loop both demos run: forward, loss, zero_grad, backward, step.

@@ -27,7 +27,6 @@ or inf, 130 interrupted by Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -35,7 +34,6 @@ import common
 import numpy as np
 
 import tinygrad_edu as tg
-import tinygrad_edu.nn.functional as F
 from tinygrad_edu import nn, optim
 from tinygrad_edu.data import DataLoader
 from tinygrad_edu.sequences import addition_problems, date_problems, split
@@ -129,20 +127,14 @@ def train(args):
             bar.set_description(f"epoch {epoch}/{args.epochs}")
             total = 0.0
             for x, t in loader:
-                optimizer.lr = args.lr * 0.5 * (1.0 + math.cos(math.pi * step / total_steps))
+                optimizer.lr = common.cosine(args.lr, step, total_steps)
                 step += 1
                 scores = model(x, t[:, :-1])  # teacher forcing: the right previous character
-                loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), t[:, 1:].reshape(-1))
-                if not math.isfinite(loss.item()):
-                    raise common.NonFiniteLoss(f"the loss became {loss.item()} at step {step}")
-                optimizer.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-                optimizer.step()
-                total += loss.item()
+                loss = common.clipped_step(model, optimizer, scores, t[:, 1:], step, max_norm=5.0)
+                total += loss
                 bar.update()
                 if step % 20 == 0:
-                    bar.set_postfix(loss=f"{loss.item():.4f}")
+                    bar.set_postfix(loss=f"{loss:.4f}")
             bar.clear()
             accuracy = exact_match(model, x_test, t_test)
             history.append({"epoch": epoch, "loss": total / len(loader), "accuracy": accuracy})

@@ -68,3 +68,25 @@ def test_the_exit_codes_come_from_common_run(name, tmp_path, monkeypatch, capsys
         assert "trained in" not in captured.out
     source = (ROOT / "demos" / f"{name}.py").read_text()
     assert "except KeyboardInterrupt" not in source  # one exit ladder, in common.py
+
+
+def test_the_sequence_demos_step_clips_and_stops_on_nan():
+    import numpy as np
+
+    import tinygrad_edu as tg
+
+    common = demo_module("common")
+    assert [common.cosine(0.5, step, 4) for step in (0, 2, 4)] == pytest.approx([0.5, 0.25, 0.0])
+    tg.manual_seed(0)
+    model = tg.nn.Linear(3, 4)
+    optimizer = tg.optim.SGD(model.parameters(), lr=1.0)
+    before = [p.numpy().copy() for p in model.parameters()]
+    x = tg.Tensor(np.full((2, 5, 3), 100.0, np.float32))  # a huge gradient, clipped to 0.5
+    loss = common.clipped_step(model, optimizer, model(x), np.zeros((2, 5), np.int64), 1, 0.5)
+    assert np.isfinite(loss)
+    moved = [p.numpy() - b for p, b in zip(model.parameters(), before)]
+    norm = np.sqrt(sum(float((m.astype(np.float64) ** 2).sum()) for m in moved))
+    assert norm == pytest.approx(0.5, rel=1e-4)  # lr 1: the step is the clipped gradient
+    x = tg.Tensor(np.full((2, 5, 3), np.nan, np.float32))
+    with pytest.raises(common.NonFiniteLoss, match=r"^the loss became nan at step 7$"):
+        common.clipped_step(model, optimizer, model(x), np.zeros((2, 5), np.int64), 7, 0.5)
