@@ -211,6 +211,12 @@ def _reworded(error, message):
 # its number is larger than theirs: sorting a graph's ops by number is a topological order.
 _op_numbers = itertools.count()
 
+# Every backward pass gets the next number, readable while it runs: an op that keeps something
+# between the backwards of several ops (Unbind's gradient buffer) knows what an earlier,
+# interrupted pass left behind.
+_pass_numbers = itertools.count(1)
+current_pass = 0
+
 
 def topological_order(roots):
     """Every tensor that leads to `roots` and requires grad, inputs before outputs.
@@ -300,8 +306,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     # recorded backward pass, an op written outside the package) is decided here, once, so
     # that the loop of an ordinary backward() stays short.
     watched = wanted is not None or on_step is not None or anomaly.enabled
-    previous_mode = grad_mode.enabled
+    global current_pass
+    previous_mode, previous_pass = grad_mode.enabled, current_pass
     grad_mode.enabled = create_graph  # record the backward pass only when asked to
+    current_pass = next(_pass_numbers)
     try:
         for node in reversed(order):
             grad = grads.pop(node, None)
@@ -361,7 +369,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 ctx.saved = None  # frees the saved arrays and marks the op as used
                 _release_inputs(ctx, stand_ins)
     finally:
-        grad_mode.enabled = previous_mode
+        grad_mode.enabled, current_pass = previous_mode, previous_pass
     return captured
 
 

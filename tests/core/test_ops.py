@@ -302,6 +302,30 @@ def test_unbind_gradients_on_a_retained_graph_and_of_second_order():
     assert tg.gradcheck(second_derivative(lambda x: x.unbind(0)[0] * x.unbind(0)[2] ** 2), x)
 
 
+def test_unbind_after_an_interrupted_backward_pass(monkeypatch):
+    # Ctrl-C between the slices' backward and Unbind's: the next pass must not read (or be
+    # fooled by) the buffer the interrupted one left behind
+    x = leaf((3, 2), seed=18)
+    first, second, third = x.unbind(0)
+    loss = (first * 1.0 + second * 2.0 + third * 3.0).sum()
+    backward = tg.ops.UnbindSlice.backward
+    calls = []
+
+    def interrupted(self, gy):
+        calls.append(self)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return backward(self, gy)
+
+    monkeypatch.setattr(tg.ops.UnbindSlice, "backward", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        loss.backward(retain_graph=True)
+    monkeypatch.setattr(tg.ops.UnbindSlice, "backward", backward)
+    x.grad = None
+    loss.backward(retain_graph=True)
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+
+
 def test_unbind_with_an_axis_out_of_range_names_the_shape():
     with pytest.raises(ValueError, match=r"unbind: axis 2 is out of range for a tensor of "
                                          r"shape \(3, 4\) \(2 axes\)"):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import autograd
 from ..autograd import Function
 
 
@@ -192,6 +193,7 @@ class Unbind(Function):
         self.axis = axis
         self.buffer = None  # filled by the slices' backward, handed on by this op's
         self.untouched = None  # which slices have not written into it yet (a bool per slice)
+        self.filled_in = None  # the backward pass (autograd.current_pass) filling the buffer
 
     def forward(self, x):
         self.shape = x.shape
@@ -224,10 +226,14 @@ class UnbindSlice(Function):
         source = self.source
         if not isinstance(gy, (np.ndarray, np.generic)):  # create_graph: recorded, as x[index]'s
             return ScatterAdd.in_backward(gy, index=self.index, shape=source.shape)
-        first = source.buffer is None
-        if first:  # not zeros: each slice writes its own part (Unbind zeros what is left)
+        # The first slice of this pass makes the buffer (a buffer left by a pass that was
+        # interrupted, by Ctrl-C or an error, before Unbind's backward is dropped). Not zeros:
+        # each slice writes its own part, and Unbind zeros what is left.
+        first = source.filled_in != autograd.current_pass
+        if first:
             source.buffer = np.empty(source.shape, gy.dtype)
             source.untouched = np.ones(source.shape[source.axis], bool)
+            source.filled_in = autograd.current_pass
         source.buffer[self.index] = gy
         source.untouched[self.index[-1]] = False
         # The engine visits the Unbind op only if its output gets a gradient: the first slice
