@@ -88,6 +88,20 @@ class Function:
         """Keep what `backward` needs (released after the first backward pass)."""
         self.saved = values
 
+    gathered_in = None  # the backward pass that last called first_gradient_of_pass
+
+    def first_gradient_of_pass(self) -> bool:
+        """For an op whose consumers gather its gradient for it during a backward pass (Unbind,
+        SharedOverTime): True at the first call in this pass, then False. What an earlier pass
+        left (one interrupted by Ctrl-C or an error) is so known to be stale."""
+        if self.gathered_in == current_pass:
+            return False
+        self.gathered_in = current_pass
+        return True
+
+    def gathered_this_pass(self) -> bool:
+        return self.gathered_in == current_pass
+
     @classmethod
     def apply(cls, *inputs, **options):
         """Run the op on tensors (or anything `Tensor()` accepts) and record it if needed.

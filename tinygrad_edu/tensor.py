@@ -643,11 +643,16 @@ class Tensor:
         x.mean(axis) on a short axis). Integers give the default float."""
         return _ops.MeanAlong.apply(_floating(self), axis=axis % self.data.ndim)
 
-    def lstm_gates(self, c) -> Tensor:
-        """h' and c' stacked (shape (2, ..., hidden): `.unbind(0)` parts them) from an LSTM's
-        gate pre-activations self = [a_i, a_f, a_g, a_o] (last axis 4 * hidden) and the cell
-        state c (nn.LSTM's step, one fused op)."""
-        return _ops.LSTMGates.apply(self, c)
+    def lstm_step(self, h, c, w_hh_t) -> Tensor:
+        """One LSTM step (nn.LSTM's and nn.LSTMCell's, one fused op): h' and c' stacked, shape
+        (2, ..., hidden) (`.unbind(0)` parts them), from the input's projection self (biases
+        included; last axis 4 * hidden, gates i, f, g, o), the state h, c and W_hh^T."""
+        return _ops.LSTMStep.apply(self, h, c, w_hh_t)
+
+    def shared_over_time(self) -> Tensor:
+        """This weight, marked as used by every time step of a layer: the steps' gradients for
+        it become one matrix product over all steps (the SharedOverTime op; nn.LSTM uses it)."""
+        return _ops.SharedOverTime.apply(self)
 
     def reshape(self, *shape) -> Tensor:
         return _ops.Reshape.apply(self, shape=_shape(shape))

@@ -425,13 +425,14 @@ def np_softmax(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def np_lstm_gates(gates, c):
-    """h' and c' (stacked) of an LSTM step written out: i, f, o sigmoids, g a tanh,
-    c' = f c + i g."""
+def np_lstm_step(xw, h, c, w):
+    """h' and c' (stacked) of an LSTM step written out: a = xw + h w; i, f, o sigmoids, g a
+    tanh, c' = f c + i g, h' = o tanh(c')."""
     n = c.shape[-1]
+    a = xw + h @ w
     sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
-    i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
-    g, o = np.tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
+    i, f = sigmoid(a[:, :n]), sigmoid(a[:, n:2 * n])
+    g, o = np.tanh(a[:, 2 * n:3 * n]), sigmoid(a[:, 3 * n:])
     c_next = f * c + i * g
     return np.stack([o * np.tanh(c_next), c_next])
 
@@ -626,7 +627,8 @@ OPS = [
      dict(ints=I64, mixed=F64)),
     ("Spread", only(lambda g: tg.ops.Spread.apply(g, weights=WINS, axis=1)),
      lambda g: np.stack([g * w for w in WINS], axis=1), u(3, 2), dict(ints=I64)),
-    ("LSTMGates", roads("lstm_gates"), np_lstm_gates, u(2, 12), u(2, 3)),
+    ("LSTMStep", roads("lstm_step"), np_lstm_step, u(2, 12), u(2, 3), u(2, 3), u(3, 12)),
+    ("SharedOverTime", roads("shared_over_time"), lambda w: w, u(3, 12), dict(ints=I64)),
     ("Unbind", only(lambda a: tg.stack(a.unbind(1)[::-1], axis=1)), lambda a: a[:, ::-1],
      u(2, 3, 2), dict(ints=I64)),
     ("UnbindSlice", only(lambda a: a.unbind(-1)[2] * a.unbind(-1)[0]),

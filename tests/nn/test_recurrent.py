@@ -164,17 +164,54 @@ def test_float32_layers_stay_float32(rng):
     assert all(p.grad.dtype == np.float32 for p in lstm.parameters())
 
 
-def test_lstm_gates_op_matches_numpy_and_gradchecks_twice(check_op, rng):
-    n = 3
+def np_lstm_step(xw, h, c, w):
+    n = c.shape[-1]
+    a = xw + h @ w
+    i, f = sigmoid(a[..., :n]), sigmoid(a[..., n:2 * n])
+    g, o = np.tanh(a[..., 2 * n:3 * n]), sigmoid(a[..., 3 * n:])
+    c_next = f * c + i * g
+    h_next = o * np.tanh(c_next)
+    return np.stack(np.broadcast_arrays(h_next, c_next))
 
-    def reference(gates, c):
-        i, f = sigmoid(gates[:, :n]), sigmoid(gates[:, n:2 * n])
-        g, o = np.tanh(gates[:, 2 * n:3 * n]), sigmoid(gates[:, 3 * n:])
-        c_next = f * c + i * g
-        return np.stack([o * np.tanh(c_next), c_next])
 
-    check_op(lambda gates, c: gates.lstm_gates(c), reference, rng.standard_normal((2, 4 * n)),
-             rng.standard_normal((2, n)))
+@pytest.mark.parametrize("xw_shape, h_shape, c_shape", [
+    ((2, 12), (2, 3), (2, 3)),
+    ((12,), (2, 3), (2, 3)),  # one projection for every row of the batch
+    ((2, 12), (3,), (2, 3)),  # one state for every row
+    ((2, 12), (2, 3), (3,)),
+    ((4, 2, 12), (2, 3), (4, 1, 3)),
+])
+def test_lstm_step_op_matches_numpy_and_gradchecks_twice(check_op, rng, xw_shape, h_shape,
+                                                         c_shape):
+    check_op(lambda xw, h, c, w: xw.lstm_step(h, c, w), np_lstm_step,
+             rng.standard_normal(xw_shape), rng.standard_normal(h_shape),
+             rng.standard_normal(c_shape), rng.standard_normal((3, 12)))
+
+
+def test_a_weight_shared_over_time_gets_the_sum_of_every_steps_gradient(rng):
+    # what LSTMStep leaves with SharedOverTime (one product over all steps), plus another use
+    # of the same weight (as gy), against the same graph with the weight not marked
+    def run(shared):
+        tg.manual_seed(0)
+        w = Tensor(rng_w.copy(), requires_grad=True)
+        w_t = w.shared_over_time() if shared else w * 1.0
+        h = c = Tensor(np.zeros((2, 3)))
+        for xw in xs:
+            h, c = Tensor(xw).lstm_step(h, c, w_t).unbind(0)
+        loss = (h * h).sum() + (c * Tensor(np.arange(6.0).reshape(2, 3))).sum() + (w_t ** 2).sum()
+        loss.backward(retain_graph=True)
+        first = w.grad.numpy().copy()
+        loss.backward()  # a second pass on the retained graph adds the same again
+        return first, w.grad.numpy()
+
+    rng_w = rng.standard_normal((3, 12))
+    xs = [rng.standard_normal((2, 12)) for _ in range(4)]
+    plain, shared = run(False), run(True)
+    np.testing.assert_allclose(shared[0], plain[0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(shared[1], 2 * plain[0], rtol=1e-12, atol=1e-12)
+    w = Tensor(rng_w, requires_grad=True)
+    assert tg.gradcheck(lambda w: w.shared_over_time() * 2.0, w)
+    assert type(w.shared_over_time()._ctx).__name__ == "SharedOverTime"
 
 
 # ---- gradients: backprop through time is the engine's ----------------------------------------

@@ -354,10 +354,9 @@ def test_the_time_step_control_jumps_backward_through_time(browser, tmp_path):
     assert_at_time_step(1)
     select.select_by_visible_text("t = 3")
     assert_at_time_step(3)
-    # h_3's UnbindSlice from the Unbind of LSTMGates' output, h_2 W_hh^T's MatMul, the Add of
-    # x_3's projection (its slice of the projections of all steps, UnbindSlice); c_3 feeds
-    # nothing here
-    assert ops_of(3) == ["Add", "LSTMGates", "MatMul", "Unbind", "UnbindSlice", "UnbindSlice"]
+    # h_3's UnbindSlice from the Unbind of LSTMStep's output, and x_3's projection (its slice
+    # of the projections of all steps, UnbindSlice); c_3 feeds nothing here
+    assert ops_of(3) == ["LSTMStep", "Unbind", "UnbindSlice", "UnbindSlice"]
     browser.find_element(By.ID, "next").click()  # one op on: still time step 3
     assert browser.find_element(By.ID, "time-label").text == (
         "this op belongs to time step 3 (highlighted)")

@@ -66,12 +66,14 @@ def test_the_page_data_gives_each_op_of_a_layer_its_time_step(float64_default, l
     if layer == "LSTM":
         last.remove("UnbindSlice")  # c_t, cut from the gates' output
     assert names[3] == last
-    # what is made once for every step belongs to none: the W_hh transpose, and the input
+    # what is made once for every step belongs to none: the W_hh transpose (for LSTM marked
+    # SharedOverTime), and the input
     # projections of all steps (one MatMul by W_ih^T, the biases added, cut by Unbind; RNN and
     # LSTM add b_ih + b_hh there, GRU b_ih only)
     shared = [s["name"] for s in data["backward"][3:] if s["time"] is None]
     assert sorted(shared) == sorted(["Unbind", "Reshape", "Add", "MatMul", "Transpose",
-                                     "Transpose"] + ["Add"] * (layer != "GRU"))
+                                     "Transpose"] + ["Add"] * (layer != "GRU")
+                                    + ["SharedOverTime"] * (layer == "LSTM"))
     # the op that ends time step t computes the output at t (the layer's h_t)
     for t in range(STEPS):
         ends = [s for s in data["forward"] if s["time"] == t and s["name"] != "Stack"]

@@ -56,12 +56,14 @@ def rnn_step(xw, h, w_hh_t, b_hh, nonlinearity="tanh"):
 def lstm_step(xw, h, c, w_hh_t, b_hh):
     """(h', c') of an LSTM: gates i, f, g, o (in that order along the last axis).
 
-    c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh
-    (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000). The
-    elementwise part is one op, `lstm_gates` (LSTMGates in ops/recurrent.py), for speed.
+    c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh of
+    x W_ih^T + b_ih + h W_hh^T + b_hh (Hochreiter & Schmidhuber 1997, with the forget gate of
+    Gers et al. 2000). The step is one op, `lstm_step` (LSTMStep in ops/recurrent.py), for
+    speed; backprop through time stays the engine's.
     """
-    hw = h @ w_hh_t
-    h_next, c_next = (xw + (hw if b_hh is None else hw + b_hh)).lstm_gates(c).unbind(0)
+    if b_hh is not None:
+        xw = xw + b_hh
+    h_next, c_next = xw.lstm_step(h, c, w_hh_t).unbind(0)
     return h_next, c_next
 
 
@@ -342,7 +344,9 @@ class _RNNBase(Module):
             if bias is not None:
                 projected = projected + bias
             step_b_hh = b_hh if self.kind == "GRU" else None
-            w_hh_t = w_hh.T
+            # W_hh is used by every step: LSTM's steps leave their share of its gradient with
+            # SharedOverTime, which makes it one product over all steps (ops/recurrent.py)
+            w_hh_t = w_hh.T.shared_over_time() if self.kind == "LSTM" else w_hh.T
             state = states[k]
             outputs = []
             for t, xw in enumerate(projected.reshape(steps, batch, w_ih.shape[0]).unbind(0)):

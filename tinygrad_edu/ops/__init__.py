@@ -27,7 +27,7 @@ Tensor method that names it (tensor.py).
 
 from .binary import Add, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub, Where
 from .loss import BinaryCrossEntropy, CrossEntropy
-from .recurrent import LSTMGates
+from .recurrent import LSTMStep, SharedOverTime
 from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
 from .shape import (
     BroadcastTo,
@@ -46,9 +46,9 @@ from .window import Col2Im, FirstMax, Im2Col, MeanAlong, Spread
 
 __all__ = [
     "Abs", "Add", "BinaryCrossEntropy", "BroadcastTo", "Cast", "Clip", "Col2Im", "Concatenate",
-    "Cos", "CrossEntropy", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "LSTMGates", "Log",
+    "Cos", "CrossEntropy", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "LSTMStep", "Log",
     "LogSoftmax", "MatMul", "Max",
     "Maximum", "Mean", "MeanAlong", "Min", "Minimum", "Mul", "Neg", "Pow", "ReLU", "Reshape",
-    "ScatterAdd", "Sigmoid", "Sin", "Softmax", "Spread", "Sqrt", "Stack", "Sub", "Sum", "Tanh",
-    "Transpose", "Unbind", "UnbindSlice", "Where", "unbroadcast",
+    "ScatterAdd", "SharedOverTime", "Sigmoid", "Sin", "Softmax", "Spread", "Sqrt", "Stack",
+    "Sub", "Sum", "Tanh", "Transpose", "Unbind", "UnbindSlice", "Where", "unbroadcast",
 ]

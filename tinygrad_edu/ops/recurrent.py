@@ -1,16 +1,21 @@
-"""The LSTM's pointwise step as one op, forward and derivative side by side.
+"""The recurrent layers' ops, forward and derivative side by side: one LSTM time step
+(LSTMStep), and the weight every time step uses (SharedOverTime).
 
-An LSTM step is ~12 elementwise ops on (batch, 4 * hidden) arrays; for a training step of
-35 time steps that is hundreds of tiny ops, each paying the engine's bookkeeping twice. This
-op does the gates' part of one step at once (the matrix products stay ordinary ops), so that
-the unrolled graph keeps one box per step and backprop through time is still the engine's.
-Its road is the Tensor method `gates.lstm_gates(c)` (nn.LSTM and nn.LSTMCell call it).
+An LSTM step is a matrix product and ~12 elementwise ops on (batch, 4 * hidden) arrays; for a
+training step of 35 time steps that is hundreds of tiny ops, each paying the engine's
+bookkeeping twice. LSTMStep does one step at once, so that the unrolled graph keeps one box
+per step and backprop through time is still the engine's. W_hh is used by every step: its
+gradient, the sum over t of h_t^T da_t, becomes one matrix product over all the steps when the
+layer marks it with `shared_over_time()` (the second book's TimeLSTM adds it up step by step).
+Their roads are the Tensor methods `xw.lstm_step(h, c, w_hh_t)` and `w.shared_over_time()`
+(nn.LSTM and nn.LSTMCell call them).
 
 >>> import numpy as np
 >>> import tinygrad_edu as tg
->>> gates = tg.Tensor(np.zeros((1, 8)), requires_grad=True)   # i, f, g, o for hidden size 2
->>> c = tg.Tensor(np.ones((1, 2)))
->>> h, c = gates.lstm_gates(c).unbind(0)              # h' and c', stacked
+>>> xw = tg.Tensor(np.zeros((1, 8)), requires_grad=True)   # i, f, g, o for hidden size 2
+>>> h, c = tg.Tensor(np.zeros((1, 2))), tg.Tensor(np.ones((1, 2)))
+>>> w_hh_t = tg.Tensor(np.zeros((2, 8)), requires_grad=True)
+>>> h, c = xw.lstm_step(h, c, w_hh_t).unbind(0)       # h' and c', stacked
 >>> h.numpy().round(4).tolist(), c.numpy().tolist()
 ([[0.2311, 0.2311]], [[0.5, 0.5]])
 """
@@ -22,6 +27,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..autograd import Function
+from .shape import unbroadcast
 
 
 @lru_cache(maxsize=32)
@@ -34,56 +40,112 @@ def _gate_scales(n, dtype):
     return scales
 
 
-class LSTMGates(Function):
-    """h' and c' (stacked: shape (2, ..., n)) from the gate pre-activations a = [a_i, a_f,
-    a_g, a_o] (shape (..., 4 n)) and the cell state c (shape (..., n)).
+class LSTMStep(Function):
+    """h' and c' (stacked: shape (2, ..., n)) after one LSTM step, from the input's projection
+    xw (biases included; last axis 4 n), the state h and c (last axis n) and W_hh^T (n, 4 n).
 
-    i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g); c' = f c + i g; h' = o tanh(c').
-    All four gates come from one tanh: with t = tanh(s a) (s: 1/2 for the sigmoids, 1 for g)
-    the gates are 1 - s (1 - t), and their slopes s^2 (1 - t^2).
+    a = xw + h W_hh^T = [a_i, a_f, a_g, a_o]; i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g);
+    c' = f c + i g; h' = o tanh(c') (Hochreiter & Schmidhuber 1997, with the forget gate of
+    Gers et al. 2000). All four gates come from one tanh: with t = tanh(s a) (s: 1/2 for the
+    sigmoids, 1 for g) the gates are 1 - s (1 - t), and their slopes s^2 (1 - t^2).
     Backward, with gh, gc the gradients of h', c':  gc' = gc + gh o (1 - tanh(c')^2), then
-    da = [gc' g, gc' c, gc' i, gh tanh(c')] * s^2 (1 - t^2) (da_i = gc' g i (1 - i), ...),
-    and dc = gc' f.
+    da = [gc' g, gc' c, gc' i, gh tanh(c')] * s^2 (1 - t^2) (da_i = gc' g i (1 - i), ...), and
+    dxw = da, dh = da W_hh, dc = gc' f, dW_hh^T = h^T da (left to SharedOverTime when the
+    weight is shared by the steps of a layer).
     """
 
-    rule = ("dc = gc' f, da_i = gc' g i(1-i), da_f = gc' c f(1-f), da_g = gc' i (1-g^2), "
-            "da_o = gh tanh(c') o(1-o), where gc' = gc + gh o (1 - tanh(c')^2)")
+    rule = ("da_i = gc' g i(1-i), da_f = gc' c f(1-f), da_g = gc' i (1-g^2), "
+            "da_o = gh tanh(c') o(1-o), where gc' = gc + gh o (1 - tanh(c')^2); "
+            "dxw = da, dh = da W_hh, dc = gc' f, dW_hh^T = h^T da")
 
-    def forward(self, gates, c):
+    def forward(self, xw, h, c, w):
+        a = xw + h @ w
         n = c.shape[-1]
-        s = _gate_scales(n, gates.dtype)
-        t = np.tanh(gates * s)
+        batch = np.broadcast_shapes(a.shape[:-1], c.shape[:-1])  # (the batch axes broadcast)
+        if a.shape[:-1] != batch:
+            a = np.broadcast_to(a, batch + a.shape[-1:])
+        s = _gate_scales(n, a.dtype)
+        t = np.tanh(a * s)
         acts = 1.0 - s * (1.0 - t)
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
         # h' and c' stacked on a new first axis: each a contiguous array, cut apart by unbind
-        out = np.empty((2,) + c.shape, np.result_type(gates, c))
+        out = np.empty((2,) + batch + (n,), np.result_type(a, c))
         h_next, c_next = out
         np.multiply(f, c, out=c_next)
         c_next += i * g
         tanh_c = np.tanh(c_next)
         np.multiply(o, tanh_c, out=h_next)
-        self.save_for_backward(gates, c, out, t, acts, tanh_c)
+        self.save_for_backward(xw, h, c, w, out, t, acts, tanh_c)
         return out
 
     def backward(self, gy):
-        gates, c, out, t, acts, tanh_c = self.saved
+        xw, h, c, w, out, t, acts, tanh_c = self.saved
         n = c.shape[-1]
-        s = _gate_scales(n, gates.dtype)
-        if not isinstance(gates, np.ndarray):  # create_graph: recompute on the graph's Tensors
-            t = np.tanh(gates * s)
+        s = _gate_scales(n, t.dtype)
+        recorded = not isinstance(xw, np.ndarray)
+        if recorded:  # create_graph: recompute on the graph's Tensors
+            t = np.tanh((xw + h @ w) * s)
             acts = 1.0 - s * (1.0 - t)
             tanh_c = np.tanh(out[1])
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
         gh, gc = gy[0], gy[1]
         gc = gc + gh * o * (1.0 - tanh_c * tanh_c)
-        da = None
-        if self.needs_input_grad[0]:
-            da = (np.concatenate([gc * g, gc * c, gc * i, gh * tanh_c], axis=-1)
-                  * ((s * s) * (1.0 - t * t)))
-        return da, (gc * f if self.needs_input_grad[1] else None)
+        da = (np.concatenate([gc * g, gc * c, gc * i, gh * tanh_c], axis=-1)
+              * ((s * s) * (1.0 - t * t)))
+        need_xw, need_h, need_c, need_w = self.needs_input_grad
+        gw = None
+        if need_w:
+            rows = h if h.shape[:-1] == da.shape[:-1] else np.broadcast_to(h, gc.shape)
+            shared = self.inputs[3]._ctx
+            if type(shared) is SharedOverTime and not recorded:
+                gw = shared.gather(rows, da)
+            else:
+                gw = rows.reshape(-1, n).T @ da.reshape(-1, 4 * n)
+        return (unbroadcast(da, xw.shape) if need_xw else None,
+                unbroadcast(da @ w.T, h.shape) if need_h else None,
+                unbroadcast(gc * f, c.shape) if need_c else None, gw)
 
     def explain_error(self, arrays, error):
-        gates, c = arrays
-        return (f"lstm gates: pre-activations of shape {gates.shape} need 4 times the cell "
-                f"state's last axis, and the same batch axes; the cell state has shape "
-                f"{c.shape}")
+        xw, h, c, w = arrays
+        return (f"lstm step: the input's projection {xw.shape} needs 4 times the state's last "
+                f"axis, the state h {h.shape} and c {c.shape} the same shape, and W_hh^T "
+                f"{w.shape} the shape (hidden, 4 * hidden)")
+
+
+class SharedOverTime(Function):
+    """w itself, marked as the weight that every time step of a layer uses (W_hh^T).
+
+    Its gradient is the sum over the steps of h_t^T da_t. Each LSTMStep leaves its h_t and da_t
+    here (`gather`), and this op, whose backward runs after all of theirs (outputs before
+    inputs), makes the sum one matrix product over all the steps: faster than T small products
+    and T - 1 additions. Gradients from other uses of w arrive as gy and are added.
+    """
+
+    rule = "dW = (sum over t of h_t^T da_t, as one product) + gy"
+
+    def forward(self, w):
+        self.shape = w.shape
+        self.hs, self.das = [], []
+        return w.view()
+
+    def gather(self, h, da):
+        """Keep one step's h and da for this op's backward. What that step hands on for w: a
+        zero placeholder from the first step of a pass (the engine visits this op only if its
+        output gets a gradient; it takes no memory), None from the others."""
+        first = self.first_gradient_of_pass()
+        if first:  # (what an interrupted pass left is dropped)
+            self.hs, self.das = [], []
+        self.hs.append(h)
+        self.das.append(da)
+        return np.broadcast_to(np.zeros((), da.dtype), self.shape) if first else None
+
+    def backward(self, gy):
+        hs, das = self.hs, self.das
+        self.hs, self.das = [], []
+        if not hs or not self.gathered_this_pass():  # every gradient came as gy
+            return gy
+        n, m = self.shape
+        grad = (np.concatenate([h.reshape(-1, n) for h in hs]).T
+                @ np.concatenate([da.reshape(-1, m) for da in das]))
+        grad += gy  # w's other uses (a zero placeholder if none)
+        return grad

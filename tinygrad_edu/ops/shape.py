@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import autograd
 from ..autograd import Function
 
 
@@ -193,7 +192,6 @@ class Unbind(Function):
         self.axis = axis
         self.buffer = None  # filled by the slices' backward, handed on by this op's
         self.untouched = None  # which slices have not written into it yet (a bool per slice)
-        self.filled_in = None  # the backward pass (autograd.current_pass) filling the buffer
 
     def forward(self, x):
         self.shape = x.shape
@@ -202,8 +200,8 @@ class Unbind(Function):
     def backward(self, gy):
         buffer, self.buffer = self.buffer, None  # empty again for another pass (retain_graph)
         # gy: the first slice's placeholder (below), or with create_graph the recorded sum of
-        # the slices' own gradients (then the buffer stays empty)
-        if buffer is None:
+        # the slices' own gradients (then no buffer was filled in this pass)
+        if buffer is None or not self.gathered_this_pass():
             return gy
         untouched, self.untouched = self.untouched, None
         if untouched.any():  # slices that got no gradient: zeros there
@@ -229,11 +227,10 @@ class UnbindSlice(Function):
         # The first slice of this pass makes the buffer (a buffer left by a pass that was
         # interrupted, by Ctrl-C or an error, before Unbind's backward is dropped). Not zeros:
         # each slice writes its own part, and Unbind zeros what is left.
-        first = source.filled_in != autograd.current_pass
+        first = source.first_gradient_of_pass()
         if first:
             source.buffer = np.empty(source.shape, gy.dtype)
             source.untouched = np.ones(source.shape[source.axis], bool)
-            source.filled_in = autograd.current_pass
         source.buffer[self.index] = gy
         source.untouched[self.index[-1]] = False
         # The engine visits the Unbind op only if its output gets a gradient: the first slice
