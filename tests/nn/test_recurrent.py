@@ -188,6 +188,14 @@ def test_lstm_step_op_matches_numpy_and_gradchecks_twice(check_op, rng, xw_shape
              rng.standard_normal(c_shape), rng.standard_normal((3, 12)))
 
 
+def test_lstm_step_on_wrong_shapes_names_them():
+    h = c = Tensor(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"^lstm step: the input's projection \(2, 10\) needs 4 "
+                       r"times the state's last axis, the state h \(2, 3\) and c \(2, 3\) the "
+                       r"same shape, and W_hh\^T \(3, 12\) the shape \(hidden, 4 \* hidden\)$"):
+        Tensor(np.zeros((2, 10))).lstm_step(h, c, Tensor(np.zeros((3, 12))))
+
+
 def test_a_weight_shared_over_time_gets_the_sum_of_every_steps_gradient(rng):
     # what LSTMStep leaves with SharedOverTime (one product over all steps), plus another use
     # of the same weight (as gy), against the same graph with the weight not marked
