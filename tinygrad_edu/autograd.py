@@ -88,6 +88,10 @@ class Function:
         """Keep what `backward` needs (released after the first backward pass)."""
         self.saved = values
 
+    # An identity op whose users gather its gradient for it during a pass (Unbind,
+    # SharedOverTime; they hand the op a zero placeholder): the engine takes its output's
+    # gradient, for retain_grad, tg.grad and the explorer, from what its backward hands on.
+    gathers_gradient = False
     gathered_in = None  # the backward pass that last called first_gradient_of_pass
 
     def first_gradient_of_pass(self) -> bool:
@@ -336,7 +340,8 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 elif id(node) in wanted:
                     captured[id(node)] = grad
                 continue
-            if watched or ctx.retains_grad:
+            kept = watched or ctx.retains_grad
+            if kept and not ctx.gathers_gradient:
                 _keep_intermediate_grad(node, grad, create_graph, wanted, captured)
             if ctx.saved is None:
                 raise RuntimeError(_BACKWARD_TWICE.format(op=type(ctx).__name__))
@@ -351,6 +356,10 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
             inputs = ctx.inputs
             if create_graph or not ctx.builtin:  # a custom backward's mistake stops here, named
                 input_grads = _checked_gradients(ctx, inputs, input_grads, create_graph)
+            if ctx.gathers_gradient:  # an identity whose users gathered its gradient for it:
+                grad = input_grads[0]  # what it hands on is its output's true gradient
+                if kept:
+                    _keep_intermediate_grad(node, grad, create_graph, wanted, captured)
             if watched:
                 if on_step is not None:
                     on_step(ctx, node, grad, input_grads)

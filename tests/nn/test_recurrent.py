@@ -188,6 +188,27 @@ def test_lstm_step_op_matches_numpy_and_gradchecks_twice(check_op, rng, xw_shape
              rng.standard_normal(c_shape), rng.standard_normal((3, 12)))
 
 
+def test_the_shared_weights_own_gradient_is_the_gathered_one(rng):
+    # the steps hand the marked weight a zero placeholder and leave their share with its op:
+    # retain_grad, tg.grad and the explorer must still see its true gradient (and Unbind's)
+    w = Tensor(rng.standard_normal((3, 12)), requires_grad=True)
+    w_t = w.shared_over_time()
+    w_t.retain_grad()
+    h = c = Tensor(np.zeros((2, 3)))
+    for _ in range(3):
+        h, c = Tensor(rng.standard_normal((2, 12))).lstm_step(h, c, w_t).unbind(0)
+    loss = (h * h).sum()
+    (captured,) = tg.grad(loss, [w_t], retain_graph=True)
+    steps = tg.viz.explain_backward(loss, retain_graph=True)
+    loss.backward()
+    expected = w.grad.numpy() / 2  # explain_backward's pass and backward() both added into it
+    assert np.abs(expected).max() > 0
+    np.testing.assert_allclose(captured.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(w_t.grad.numpy(), w.grad.numpy(), rtol=1e-12)  # (two passes)
+    (shared,) = [step for step in steps if step.op == "SharedOverTime"]
+    np.testing.assert_allclose(shared.grad_output, expected, rtol=1e-12)
+
+
 def test_lstm_step_on_wrong_shapes_names_them():
     h = c = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"^lstm step: the input's projection \(2, 10\) needs 4 "

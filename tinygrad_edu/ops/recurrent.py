@@ -121,6 +121,7 @@ class SharedOverTime(Function):
     and T - 1 additions. Gradients from other uses of w arrive as gy and are added.
     """
 
+    gathers_gradient = True  # (see Function)
     rule = "dW = (sum over t of h_t^T da_t, as one product) + gy"
 
     def forward(self, w):

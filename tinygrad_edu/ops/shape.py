@@ -186,6 +186,7 @@ class Unbind(Function):
     engine's ops have one output each.)
     """
 
+    gathers_gradient = True  # (see Function)
     rule = "the slices' gradients, side by side in one array"
 
     def __init__(self, axis=0):
