@@ -212,8 +212,9 @@ def test_the_shared_weights_own_gradient_is_the_gathered_one(rng):
 def test_lstm_step_on_wrong_shapes_names_them():
     h = c = Tensor(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"^lstm step: the input's projection \(2, 10\) needs 4 "
-                       r"times the state's last axis, the state h \(2, 3\) and c \(2, 3\) the "
-                       r"same shape, and W_hh\^T \(3, 12\) the shape \(hidden, 4 \* hidden\)$"):
+                       r"times the state's last axis, the state h \(2, 3\) and c \(2, 3\) batch "
+                       r"axes that broadcast with it, and W_hh\^T \(3, 12\) the shape "
+                       r"\(hidden, 4 \* hidden\)$"):
         Tensor(np.zeros((2, 10))).lstm_step(h, c, Tensor(np.zeros((3, 12))))
 
 

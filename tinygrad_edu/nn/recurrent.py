@@ -63,8 +63,7 @@ def lstm_step(xw, h, c, w_hh_t, b_hh):
     """
     if b_hh is not None:
         xw = xw + b_hh
-    h_next, c_next = xw.lstm_step(h, c, w_hh_t).unbind(0)
-    return h_next, c_next
+    return xw.lstm_step(h, c, w_hh_t).unbind(0)  # (h', c'), stacked by the op
 
 
 def gru_step(xw, h, w_hh_t, b_hh):

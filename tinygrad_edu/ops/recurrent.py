@@ -108,8 +108,8 @@ class LSTMStep(Function):
     def explain_error(self, arrays, error):
         xw, h, c, w = arrays
         return (f"lstm step: the input's projection {xw.shape} needs 4 times the state's last "
-                f"axis, the state h {h.shape} and c {c.shape} the same shape, and W_hh^T "
-                f"{w.shape} the shape (hidden, 4 * hidden)")
+                f"axis, the state h {h.shape} and c {c.shape} batch axes that broadcast with "
+                f"it, and W_hh^T {w.shape} the shape (hidden, 4 * hidden)")
 
 
 class SharedOverTime(Function):
