@@ -234,6 +234,10 @@ _op_numbers = itertools.count()
 # interrupted pass left behind.
 _pass_numbers = itertools.count(1)
 current_pass = 0
+# True while a pass runs that frees each op's saved arrays after its backward (backward()
+# without retain_graph): an op may then make its gradient in a saved array of its own making
+# (CrossEntropy's exps) instead of a new one, as nothing reads that array again.
+frees_saved = False
 
 
 def topological_order(roots):
@@ -324,10 +328,11 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
     # recorded backward pass, an op written outside the package) is decided here, once, so
     # that the loop of an ordinary backward() stays short.
     watched = wanted is not None or on_step is not None or anomaly.enabled
-    global current_pass
-    previous_mode, previous_pass = grad_mode.enabled, current_pass
+    global current_pass, frees_saved
+    previous = grad_mode.enabled, current_pass, frees_saved
     grad_mode.enabled = create_graph  # record the backward pass only when asked to
     current_pass = next(_pass_numbers)
+    frees_saved = stand_ins is not None
     try:
         for node in reversed(order):
             grad = grads.pop(node, None)
@@ -392,7 +397,7 @@ def run_backward(roots, root_grads, retain_graph=False, create_graph=False, want
                 ctx.saved = None  # frees the saved arrays and marks the op as used
                 _release_inputs(ctx, stand_ins)
     finally:
-        grad_mode.enabled, current_pass = previous_mode, previous_pass
+        grad_mode.enabled, current_pass, frees_saved = previous
     return captured
 
 

@@ -318,6 +318,37 @@ def test_cross_entropy_gradcheck_labels_one_hot_and_probabilities():
     assert tg.gradcheck(F.cross_entropy, (x, probabilities))
 
 
+def test_cross_entropy_gradient_is_the_same_whether_the_graph_is_retained_or_freed():
+    # Freed (no retain_graph), the gradient is made in forward's own array of exps; retained,
+    # that array must stay as it was, so a second pass gives the same gradient again.
+    x, labels = rng.standard_normal((6, 5)), np.array([4, 0, 2, 2, 1, 3])
+    expected = (np.exp(np_log_softmax(x)) - np.eye(5)[labels]) / 6
+    retained = leaf(x)
+    loss = F.cross_entropy(retained * 1.0, labels)
+    loss.backward(retain_graph=True)
+    np.testing.assert_allclose(retained.grad.numpy(), expected, rtol=1e-12)
+    loss.backward()
+    np.testing.assert_allclose(retained.grad.numpy(), 2 * expected, rtol=1e-12)
+    freed = leaf(x)
+    F.cross_entropy(freed * 1.0, labels).backward()
+    np.testing.assert_allclose(freed.grad.numpy(), expected, rtol=1e-12)
+
+
+def test_a_pass_interrupted_right_after_the_loss_does_not_reuse_the_overwritten_exps():
+    from tinygrad_edu import autograd
+
+    def interrupt(op, output, grad, input_grads):  # Ctrl-C just after the loss's backward
+        raise KeyboardInterrupt
+
+    x = leaf(rng.standard_normal((3, 4)))
+    loss = F.cross_entropy(x * 1.0, np.array([0, 1, 2]))
+    with pytest.raises(KeyboardInterrupt):
+        autograd.run_backward([loss], [np.ones((), np.float64)], on_step=interrupt)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        loss.backward()  # not a gradient made from exps that the first pass overwrote
+    assert x.grad is None
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_cross_entropy_is_stable_at_extreme_logits(dtype):
     x = Tensor(np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0]], dtype),
