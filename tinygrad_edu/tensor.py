@@ -500,6 +500,29 @@ class Tensor:
     def matmul(self, other) -> Tensor:
         return self @ other
 
+    def linear(self, weight, bias=None) -> Tensor:
+        """self @ weight + bias, the weight of shape (in_features, out_features) as in the
+        notes (F.linear and nn.Linear are this method).
+
+        With a 2-d weight, a bias of shape (out_features,) and one dtype for all three (what
+        nn.Linear gives), it is one op, Affine (the books' Affine layer); otherwise it is
+        `self @ weight + bias`, which gives the same values and the usual shape messages.
+
+        >>> import numpy as np, tinygrad_edu as tg
+        >>> x = tg.Tensor(np.ones((2, 3)))
+        >>> w = tg.Tensor(np.ones((3, 4)), requires_grad=True)
+        >>> y = x.linear(w, tg.Tensor(np.arange(4.0)))
+        >>> y.numpy().tolist(), type(y._ctx).__name__
+        ([[3.0, 4.0, 5.0, 6.0], [3.0, 4.0, 5.0, 6.0]], 'Affine')
+        """
+        if (isinstance(bias, Tensor) and isinstance(weight, Tensor) and weight.data.ndim == 2
+                and bias.data.shape == weight.data.shape[1:] and self.data.ndim
+                and self.data.shape[-1] == weight.data.shape[0]
+                and self.data.dtype == weight.data.dtype == bias.data.dtype):
+            return _ops.Affine.apply(self, weight, bias)
+        y = self @ weight
+        return y if bias is None else y + bias
+
     def pow(self, exponent) -> Tensor:
         return self**exponent
 

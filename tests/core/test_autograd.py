@@ -679,9 +679,9 @@ def test_an_optimizer_step_before_backward_is_an_error():
 def test_loading_weights_between_forward_and_backward_is_an_error():
     layer = tg.nn.Linear(2, 1)
     x = Tensor(np.ones((3, 2), np.float32))
-    loss = layer(x).sum()  # MatMul saved the weight
+    loss = layer(x).sum()  # Affine saved the weight
     layer.load_state_dict({k: v * 2 for k, v in layer.state_dict().items()})
-    with pytest.raises(RuntimeError, match=r"MatMul saved input 1 \(shape \(2, 1\)\) for "
+    with pytest.raises(RuntimeError, match=r"Affine saved input 1 \(shape \(2, 1\)\) for "
                        r"backward, but it was changed in place"):
         loss.backward()
 
@@ -828,7 +828,7 @@ def test_a_kept_loss_holds_no_activations():
     assert held < 10_000, f"{held:.0f} bytes held per kept loss"
     from tinygrad_edu import viz
     drawing = viz.draw_graph(losses[-1], show_grads=True)  # the structure is still drawable
-    assert "Linear" not in drawing.source and "MatMul" in drawing.source
+    assert "Linear" not in drawing.source and "Affine" in drawing.source
 
 
 def test_a_backward_that_edits_grad_output_cannot_corrupt_another_gradient():

@@ -38,6 +38,29 @@ def test_linear_gradcheck_with_broadcast_bias_and_batch_axes():
     assert tg.gradcheck(F.linear, (leaf(rng.standard_normal((2, 5, 3))), w, b))
 
 
+def test_linear_is_one_affine_op_in_the_usual_case_and_the_same_values_otherwise():
+    x, w, b = rng.standard_normal((2, 5, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4)
+    fused = F.linear(leaf(x), leaf(w), leaf(b))
+    assert type(fused._ctx).__name__ == "Affine"
+    # a bias that broadcasts to more than a row, or inputs of two dtypes: x @ W + b, composed
+    for bias, dtype in ((rng.standard_normal((2, 1, 4)), np.float64), (b, np.float32)):
+        inputs = (leaf(x).astype(dtype), leaf(w), leaf(bias))
+        composed = F.linear(*inputs)
+        assert type(composed._ctx).__name__ == "Add"
+        np.testing.assert_allclose(composed.numpy(), x @ w + bias, rtol=1e-6)
+    x_in, w_in, b_in = leaf(x), leaf(w), leaf(b)
+    F.linear(x_in, w_in, b_in).sum().backward()
+    np.testing.assert_allclose(w_in.grad.numpy(), x.reshape(-1, 3).sum(axis=0)[:, None]
+                               * np.ones(4))  # dW = x^T gy with gy all ones
+    np.testing.assert_allclose(b_in.grad.numpy(), np.full(4, 10.0))  # 2 x 5 rows
+    np.testing.assert_allclose(x_in.grad.numpy(), np.broadcast_to(w.sum(axis=1), x.shape))
+
+
+def test_linear_names_the_shapes_that_do_not_fit():
+    with pytest.raises(ValueError, match=r"matmul: shapes \(5, 3\) and \(4, 2\) do not fit"):
+        F.linear(Tensor(np.ones((5, 3))), Tensor(np.ones((4, 2))), Tensor(np.ones(2)))
+
+
 @pytest.mark.parametrize("function", [F.sigmoid, F.tanh, F.relu, F.softmax, F.log_softmax])
 def test_activation_gradcheck(function):
     x = rng.standard_normal((4, 5))

@@ -68,10 +68,10 @@ def test_the_page_data_gives_each_op_of_a_layer_its_time_step(float64_default, l
     assert names[3] == last
     # what is made once for every step belongs to none: the W_hh transpose (for LSTM marked
     # SharedOverTime), and the input
-    # projections of all steps (one MatMul by W_ih^T, the biases added, cut by Unbind; RNN and
+    # projections of all steps (one Affine op: x W_ih^T + the biases, cut by Unbind; RNN and
     # LSTM add b_ih + b_hh there, GRU b_ih only)
     shared = [s["name"] for s in data["backward"][3:] if s["time"] is None]
-    assert sorted(shared) == sorted(["Unbind", "Reshape", "Add", "MatMul", "Transpose",
+    assert sorted(shared) == sorted(["Unbind", "Reshape", "Affine", "Transpose",
                                      "Transpose"] + ["Add"] * (layer != "GRU")
                                     + ["SharedOverTime"] * (layer == "LSTM"))
     # the op that ends time step t computes the output at t (the layer's h_t)

@@ -47,8 +47,7 @@ def linear(x, weight, bias=None) -> Tensor:
     >>> linear(Tensor(x), Tensor(W), Tensor(b)).shape
     (2, 4)
     """
-    y = _tensor(x) @ weight
-    return y if bias is None else y + bias
+    return _tensor(x).linear(weight, bias)
 
 
 def dropout(x, p=0.5, training=True) -> Tensor:

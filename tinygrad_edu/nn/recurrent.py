@@ -339,9 +339,7 @@ class _RNNBase(Module):
             # steps' gradients into one array. RNN and LSTM add b_hh there too (the sum is the
             # same); GRU's n gate multiplies h W_hn^T + b_hn by r, so GRU adds it per step.
             bias = b_ih if b_hh is None or self.kind == "GRU" else b_ih + b_hh
-            projected = x.reshape(steps * batch, x.shape[2]) @ w_ih.T
-            if bias is not None:
-                projected = projected + bias
+            projected = x.reshape(steps * batch, x.shape[2]).linear(w_ih.T, bias)
             step_b_hh = b_hh if self.kind == "GRU" else None
             # W_hh is used by every step: LSTM's steps leave their share of its gradient with
             # SharedOverTime, which makes it one product over all steps (ops/recurrent.py)

@@ -25,7 +25,7 @@ on conv.py's array geometry alone. Adding an op: its class in the file of its ki
 Tensor method that names it (tensor.py).
 """
 
-from .binary import Add, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub, Where
+from .binary import Add, Affine, Div, MatMul, Maximum, Minimum, Mul, Pow, Sub, Where
 from .loss import BinaryCrossEntropy, CrossEntropy
 from .recurrent import LSTMStep, SharedOverTime
 from .reduce import LogSoftmax, Max, Mean, Min, Softmax, Sum
@@ -45,9 +45,9 @@ from .unary import Abs, Cast, Clip, Cos, Exp, Log, Neg, ReLU, Sigmoid, Sin, Sqrt
 from .window import Col2Im, FirstMax, Im2Col, MeanAlong, Spread
 
 __all__ = [
-    "Abs", "Add", "BinaryCrossEntropy", "BroadcastTo", "Cast", "Clip", "Col2Im", "Concatenate",
-    "Cos", "CrossEntropy", "Div", "Exp", "FirstMax", "GetItem", "Im2Col", "LSTMStep", "Log",
-    "LogSoftmax", "MatMul", "Max",
+    "Abs", "Add", "Affine", "BinaryCrossEntropy", "BroadcastTo", "Cast", "Clip", "Col2Im",
+    "Concatenate", "Cos", "CrossEntropy", "Div", "Exp", "FirstMax", "GetItem", "Im2Col",
+    "LSTMStep", "Log", "LogSoftmax", "MatMul", "Max",
     "Maximum", "Mean", "MeanAlong", "Min", "Minimum", "Mul", "Neg", "Pow", "ReLU", "Reshape",
     "ScatterAdd", "SharedOverTime", "Sigmoid", "Sin", "Softmax", "Spread", "Sqrt", "Stack",
     "Sub", "Sum", "Tanh", "Transpose", "Unbind", "UnbindSlice", "Where", "unbroadcast",

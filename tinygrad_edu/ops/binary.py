@@ -161,6 +161,31 @@ class MatMul(Function):
         return f"matmul: shapes {a.shape} and {b.shape}: batch axes cannot be broadcast together"
 
 
+class Affine(Function):
+    """x W + b as one op: the books' Affine layer, run by nn.Linear and F.linear (the Tensor
+    method `x.linear(W, b)`). x may have batch axes in front of its last (W's rows); they
+    become the rows of one matrix product, and b is added in place: one new array, not the two
+    of `x @ W + b` (for a language model's 1,120 x 1,000 logits that saves a pass and 4.5 MB
+    of fresh memory per step). W has shape (in, out), b shape (out,), all three one dtype.
+    """
+
+    rule = "dx = gy @ W.T, dW = x.T @ gy, db = gy summed over the rows"
+
+    def forward(self, x, w, b):
+        self.save_for_backward(x, w)
+        y = x.reshape(-1, w.shape[0]) @ w
+        y += b
+        return y.reshape(x.shape[:-1] + w.shape[1:])
+
+    def backward(self, gy):
+        x, w = self.saved
+        need_x, need_w, need_b = self.needs_input_grad
+        rows = gy.reshape(-1, w.shape[1])  # one row per row of x
+        return ((rows @ w.T).reshape(x.shape) if need_x else None,  # dx = gy W^T
+                x.reshape(-1, w.shape[0]).T @ rows if need_w else None,  # dW = x^T gy
+                rows.sum(axis=0) if need_b else None)  # db = sum of gy's rows
+
+
 class Where(_Elementwise):
     rule = "ga = gy where condition, gb = gy elsewhere"
     def __init__(self, condition):
