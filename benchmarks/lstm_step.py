@@ -99,9 +99,10 @@ class HandLM(Twin):
         hs = np.empty((STEPS, BATCH, n), x.dtype)
         previous = np.empty((STEPS, BATCH, n), x.dtype)
         cache = []
+        w_hh_t = np.ascontiguousarray(self.w_hh.T)  # C-ordered: OpenBLAS's faster layout here
         for t in range(STEPS):
             previous[t] = h
-            a = projected[t] + h @ self.w_hh.T
+            a = projected[t] + h @ w_hh_t
             i, f, o = (0.5 + 0.5 * np.tanh(0.5 * a[:, k * n:(k + 1) * n]) for k in (0, 1, 3))
             g = np.tanh(a[:, 2 * n:3 * n])
             c_next = f * c + i * g

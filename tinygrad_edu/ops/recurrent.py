@@ -101,8 +101,12 @@ class LSTMStep(Function):
                 gw = shared.gather(rows, da)
             else:
                 gw = rows.reshape(-1, n).T @ da.reshape(-1, 4 * n)
+        if need_h:  # dh = da W_hh = da @ w.T; for a C-ordered w (as SharedOverTime gives it)
+            # OpenBLAS makes the same product ~1.7x faster as (w @ da^T)^T
+            fast = not recorded and da.ndim == 2 and w.flags.c_contiguous
+            dh = (w @ da.T).T if fast else da @ w.T
         return (unbroadcast(da, xw.shape) if need_xw else None,
-                unbroadcast(da @ w.T, h.shape) if need_h else None,
+                unbroadcast(dh, h.shape) if need_h else None,
                 unbroadcast(gc * f, c.shape) if need_c else None, gw)
 
     def explain_error(self, arrays, error):
@@ -127,7 +131,9 @@ class SharedOverTime(Function):
     def forward(self, w):
         self.shape = w.shape
         self.hs, self.das = [], []
-        return w.view()
+        # a C-ordered copy (W_hh^T is a transposed view): OpenBLAS multiplies h (batch, n) by a
+        # C-ordered (n, 4n) matrix ~1.7x faster than by a transposed one, at every step
+        return w.copy(order="C")
 
     def gather(self, h, da):
         """Keep one step's h and da for this op's backward. What that step hands on for w: a
