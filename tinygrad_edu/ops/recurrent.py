@@ -32,12 +32,14 @@ from .shape import unbroadcast
 
 @lru_cache(maxsize=32)
 def _gate_scales(n, dtype):
-    """s = [1/2] * 2n + [1] * n + [1/2] * n, read-only: the gates i, f, o are sigmoids,
-    sigmoid(a) = (1 + tanh(a / 2)) / 2, and g is tanh(a), so all four are 1 - s (1 - tanh(s a))."""
+    """s = [1/2] * 2n + [1] * n + [1/2] * n and 1 - s, read-only: the gates i, f, o are
+    sigmoids, sigmoid(a) = (1 + tanh(a / 2)) / 2, and g is tanh(a), so all four are
+    1 - s + s tanh(s a)."""
     scales = np.full(4 * n, 0.5, dtype)
     scales[2 * n: 3 * n] = 1.0
-    scales.flags.writeable = False
-    return scales
+    offsets = 1.0 - scales
+    scales.flags.writeable = offsets.flags.writeable = False
+    return scales, offsets
 
 
 class LSTMStep(Function):
@@ -59,17 +61,19 @@ class LSTMStep(Function):
             "dxw = da, dh = da W_hh, dc = gc' f, dW_hh^T = h^T da")
 
     def forward(self, xw, h, c, w):
-        a = xw + h @ w
+        a = xw + h @ w  # a new array: the steps below work in it, in place
         n = c.shape[-1]
-        batch = np.broadcast_shapes(a.shape[:-1], c.shape[:-1])  # (the batch axes broadcast)
-        if a.shape[:-1] != batch:
-            a = np.broadcast_to(a, batch + a.shape[-1:])
-        s = _gate_scales(n, a.dtype)
-        t = np.tanh(a * s)
-        acts = 1.0 - s * (1.0 - t)
+        s, one_minus_s = _gate_scales(n, a.dtype)
+        a *= s
+        t = np.tanh(a, out=a)  # t = tanh(s a)
+        batch = np.broadcast_shapes(t.shape[:-1], c.shape[:-1])  # (the batch axes broadcast)
+        if t.shape[:-1] != batch:
+            t = np.broadcast_to(t, batch + t.shape[-1:])
+        acts = t * s
+        acts += one_minus_s  # the gates: 1 - s + s t
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
         # h' and c' stacked on a new first axis: each a contiguous array, cut apart by unbind
-        out = np.empty((2,) + batch + (n,), np.result_type(a, c))
+        out = np.empty((2,) + batch + (n,), np.result_type(acts, c))
         h_next, c_next = out
         np.multiply(f, c, out=c_next)
         c_next += i * g
@@ -81,7 +85,7 @@ class LSTMStep(Function):
     def backward(self, gy):
         xw, h, c, w, out, t, acts, tanh_c = self.saved
         n = c.shape[-1]
-        s = _gate_scales(n, t.dtype)
+        s = _gate_scales(n, t.dtype)[0]
         recorded = not isinstance(xw, np.ndarray)
         if recorded:  # create_graph: recompute on the graph's Tensors
             t = np.tanh((xw + h @ w) * s)
