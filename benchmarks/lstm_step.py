@@ -93,8 +93,9 @@ class HandLM(Twin):
     def step(self, ids, targets) -> float:
         n, hidden = HIDDEN, HIDDEN
         x = self.embed[ids]  # (time, batch, hidden)
-        projected = (x.reshape(-1, hidden) @ self.w_ih.T + self.b_ih + self.b_hh).reshape(
-            STEPS, BATCH, 4 * n)
+        projected = x.reshape(-1, hidden) @ self.w_ih.T
+        projected += self.b_ih + self.b_hh  # in place, as the engine's Affine
+        projected = projected.reshape(STEPS, BATCH, 4 * n)
         h, c = self.state or (np.zeros((BATCH, n), x.dtype), np.zeros((BATCH, n), x.dtype))
         hs = np.empty((STEPS, BATCH, n), x.dtype)
         previous = np.empty((STEPS, BATCH, n), x.dtype)
@@ -112,13 +113,14 @@ class HandLM(Twin):
             c = c_next
             hs[t] = h
         self.state = (h, c)
-        logits = hs.reshape(-1, n) @ self.w_out.T + self.b_out
+        logits = hs.reshape(-1, n) @ self.w_out.T
+        logits += self.b_out  # in place: one (1120, 1000) array, not two (as the engine's Affine)
         rows = np.arange(len(targets))
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
         total = exp.sum(axis=1, keepdims=True)
         loss = float((np.log(total[:, 0]) - shifted[rows, targets]).mean())
-        d_logits = exp / total  # SoftmaxWithLoss: (softmax - onehot) / N
+        d_logits = np.divide(exp, total, out=exp)  # SoftmaxWithLoss: (softmax - onehot) / N
         d_logits[rows, targets] -= 1.0
         d_logits /= len(targets)
         d_w_out = d_logits.T @ hs.reshape(-1, n)
