@@ -187,7 +187,7 @@ def parse_args(argv=None):
     parser.add_argument("--task", choices=["addition", "date"], default="addition")
     parser.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--epochs", type=int, default=None,
-                        help="default: 15 for addition, 3 for dates")
+                        help="default: 20 for addition, 3 for dates")
     parser.add_argument("--count", type=int, default=50_000, help="problems made (10%% held out)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--hidden", type=int, default=128)
@@ -200,7 +200,7 @@ def parse_args(argv=None):
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
     if args.epochs is None:
-        args.epochs = 15 if args.task == "addition" else 3
+        args.epochs = 20 if args.task == "addition" else 3
     if args.quick:
         args.count, args.epochs, args.hidden = 2000, 1, 32
     name = f"seq2seq_{args.task}_{'attention' if args.attention else 'plain'}"
