@@ -89,6 +89,22 @@ def test_clip_grad_norm_scales_all_gradients_together_and_returns_the_norm_befor
     np.testing.assert_allclose(a.grad.numpy(), [1.5, 0.0], rtol=1e-6)  # under the limit: kept
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+def test_clip_grad_norm_is_the_norm_of_all_gradients_as_one_vector(rng, norm_type):
+    grads = [rng.standard_normal((4, 3)).T, rng.standard_normal(5).astype(np.float32)]
+    originals = [g.copy() for g in grads]
+    params = [nn.Parameter(np.zeros(g.shape, g.dtype)) for g in grads]
+    for p, g in zip(params, grads):
+        p.grad = Tensor(g.copy() if g.ndim == 1 else g)  # a transposed (F-ordered) gradient too
+    expected = np.linalg.norm(np.concatenate([g.ravel() for g in grads]).astype(np.float64),
+                              norm_type)
+    norm = nn.utils.clip_grad_norm_(params, 0.5, norm_type)
+    assert norm.item() == pytest.approx(expected, rel=1e-6)
+    for p, g in zip(params, originals):
+        np.testing.assert_allclose(p.grad.numpy(), g * min(1.0, 0.5 / (expected + 1e-6)),
+                                   rtol=1e-5)
+
+
 def test_clip_grad_norm_agrees_with_pytorch(rng):
     torch = pytest.importorskip("torch")
     grads = [rng.standard_normal((3, 4)) * 10, rng.standard_normal(5)]

@@ -35,6 +35,8 @@ def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> Tens
         return Tensor(np.array(0.0, np.float32))
     if norm_type == np.inf:
         total = max(float(np.abs(g.data).max()) for g in grads)
+    elif norm_type == 2.0:  # the usual one: a dot product per gradient, no temporary arrays
+        total = sum(float(np.vdot(g.data, g.data)) for g in grads) ** 0.5
     else:
         total = sum(float(np.sum(np.abs(g.data) ** norm_type)) for g in grads) ** (1 / norm_type)
     scale = max_norm / (total + 1e-6)
