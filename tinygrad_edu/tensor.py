@@ -669,8 +669,10 @@ class Tensor:
     def lstm_step(self, h, c, w_hh_t) -> Tensor:
         """One LSTM step (nn.LSTM's and nn.LSTMCell's, one fused op): h' and c' stacked, shape
         (2, ..., hidden) (`.unbind(0)` parts them), from the input's projection self (biases
-        included; last axis 4 * hidden, gates i, f, g, o), the state h, c and W_hh^T."""
-        return _ops.LSTMStep.apply(self, h, c, w_hh_t)
+        included; last axis 4 * hidden, gates i, f, g, o), the state h, c and W_hh^T. Integer
+        inputs are taken in the default float dtype, as for exp."""
+        inputs = (t if isinstance(t, Tensor) else Tensor(t) for t in (self, h, c, w_hh_t))
+        return _ops.LSTMStep.apply(*[_floating(t) for t in inputs])
 
     def shared_over_time(self) -> Tensor:
         """This weight, marked as used by every time step of a layer: the steps' gradients for
