@@ -32,14 +32,16 @@ from .shape import unbroadcast
 
 @lru_cache(maxsize=32)
 def _gate_scales(n, dtype):
-    """s = [1/2] * 2n + [1] * n + [1/2] * n and 1 - s, read-only: the gates i, f, o are
-    sigmoids, sigmoid(a) = (1 + tanh(a / 2)) / 2, and g is tanh(a), so all four are
-    1 - s + s tanh(s a)."""
+    """s = [1/2] * 2n + [1] * n + [1/2] * n, 1 - s and 2 s - 1, read-only: the gates i, f, o
+    are sigmoids, sigmoid(a) = (1 + tanh(a / 2)) / 2, and g is tanh(a), so all four are
+    1 - s + s tanh(s a); a gate's slope is (1 - gate)(gate + 2 s - 1): sigmoid's
+    sigmoid (1 - sigmoid), tanh's (1 - g)(1 + g)."""
     scales = np.full(4 * n, 0.5, dtype)
     scales[2 * n: 3 * n] = 1.0
-    offsets = 1.0 - scales
-    scales.flags.writeable = offsets.flags.writeable = False
-    return scales, offsets
+    constants = scales, 1.0 - scales, 2.0 * scales - 1.0
+    for constant in constants:
+        constant.flags.writeable = False
+    return constants
 
 
 class LSTMStep(Function):
@@ -49,9 +51,9 @@ class LSTMStep(Function):
     a = xw + h W_hh^T = [a_i, a_f, a_g, a_o]; i, f, o = sigmoid(a_i, a_f, a_o), g = tanh(a_g);
     c' = f c + i g; h' = o tanh(c') (Hochreiter & Schmidhuber 1997, with the forget gate of
     Gers et al. 2000). All four gates come from one tanh: with t = tanh(s a) (s: 1/2 for the
-    sigmoids, 1 for g) the gates are 1 - s (1 - t), and their slopes s^2 (1 - t^2).
+    sigmoids, 1 for g) the gates are 1 - s + s t, and their slopes (1 - gate)(gate + 2 s - 1).
     Backward, with gh, gc the gradients of h', c':  gc' = gc + gh o (1 - tanh(c')^2), then
-    da = [gc' g, gc' c, gc' i, gh tanh(c')] * s^2 (1 - t^2) (da_i = gc' g i (1 - i), ...), and
+    da = [gc' g, gc' c, gc' i, gh tanh(c')] * slopes (da_i = gc' g i (1 - i), ...), and
     dxw = da, dh = da W_hh, dc = gc' f, dW_hh^T = h^T da (left to SharedOverTime when the
     weight is shared by the steps of a layer).
     """
@@ -63,7 +65,7 @@ class LSTMStep(Function):
     def forward(self, xw, h, c, w):
         a = xw + h @ w  # a new array: the steps below work in it, in place
         n = c.shape[-1]
-        s, one_minus_s = _gate_scales(n, a.dtype)
+        s, one_minus_s, _ = _gate_scales(n, a.dtype)
         a *= s
         t = np.tanh(a, out=a)  # t = tanh(s a)
         batch = np.broadcast_shapes(t.shape[:-1], c.shape[:-1])  # (the batch axes broadcast)
@@ -79,23 +81,22 @@ class LSTMStep(Function):
         c_next += i * g
         tanh_c = np.tanh(c_next)
         np.multiply(o, tanh_c, out=h_next)
-        self.save_for_backward(xw, h, c, w, out, t, acts, tanh_c)
+        self.save_for_backward(xw, h, c, w, out, acts, tanh_c)  # (not t: the gates give the slopes)
         return out
 
     def backward(self, gy):
-        xw, h, c, w, out, t, acts, tanh_c = self.saved
+        xw, h, c, w, out, acts, tanh_c = self.saved
         n = c.shape[-1]
-        s = _gate_scales(n, t.dtype)[0]
+        s, one_minus_s, two_s_minus_1 = _gate_scales(n, acts.dtype)
         recorded = not isinstance(xw, np.ndarray)
         if recorded:  # create_graph: recompute on the graph's Tensors
-            t = np.tanh((xw + h @ w) * s)
-            acts = 1.0 - s * (1.0 - t)
+            acts = one_minus_s + s * np.tanh((xw + h @ w) * s)
             tanh_c = np.tanh(out[1])
         i, f, g, o = (acts[..., k * n: (k + 1) * n] for k in range(4))
         gh, gc = gy[0], gy[1]
         gc = gc + gh * o * (1.0 - tanh_c * tanh_c)
         da = (np.concatenate([gc * g, gc * c, gc * i, gh * tanh_c], axis=-1)
-              * ((s * s) * (1.0 - t * t)))
+              * ((1.0 - acts) * (acts + two_s_minus_1)))
         need_xw, need_h, need_c, need_w = self.needs_input_grad
         gw = None
         if need_w:
