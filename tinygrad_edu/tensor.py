@@ -516,7 +516,7 @@ class Tensor:
         ([[3.0, 4.0, 5.0, 6.0], [3.0, 4.0, 5.0, 6.0]], 'Affine')
         """
         if (isinstance(bias, Tensor) and isinstance(weight, Tensor) and weight.data.ndim == 2
-                and bias.data.shape == weight.data.shape[1:] and self.data.ndim
+                and bias.data.shape == weight.data.shape[1:] and self.data.ndim >= 1
                 and self.data.shape[-1] == weight.data.shape[0]
                 and self.data.dtype == weight.data.dtype == bias.data.dtype):
             return _ops.Affine.apply(self, weight, bias)

@@ -165,8 +165,8 @@ class Affine(Function):
     """x W + b as one op: the books' Affine layer, run by nn.Linear and F.linear (the Tensor
     method `x.linear(W, b)`). x may have batch axes in front of its last (W's rows); they
     become the rows of one matrix product, and b is added in place: one new array, not the two
-    of `x @ W + b` (for a language model's 1,120 x 1,000 logits that saves a pass and 4.5 MB
-    of fresh memory per step). W has shape (in, out), b shape (out,), all three one dtype.
+    of `x @ W + b` (for a language model's 1,120 x 1,000 logits that spares 4.5 MB of fresh
+    memory per step). W has shape (in, out), b shape (out,), all three one dtype.
     """
 
     rule = "dx = gy @ W.T, dW = x.T @ gy, db = gy summed over the rows"
