@@ -117,7 +117,9 @@ class Function:
             # The binary ops (most calls): the general loop below, written out for two inputs.
             a, b = inputs
             arrays = [a.data, b.data]
-            needs = (a._requires_grad, b._requires_grad)
+            # (one of four shared tuples: no new object per op for the garbage collector to
+            # track, which on a long graph costs more than the lookup; see _NEEDS)
+            needs = _NEEDS[a._requires_grad][b._requires_grad]
             record = grad_mode.enabled and (needs[0] or needs[1])
             shared = record and arrays[0] is arrays[1] and a is not b
         else:
@@ -190,6 +192,10 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+# needs_input_grad of a binary op, by whether each input requires grad (False/True index 0/1)
+_NEEDS = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
 def _shares_an_array(tensors, arrays) -> bool:

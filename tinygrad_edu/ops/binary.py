@@ -40,14 +40,14 @@ class _Elementwise(Function):
 class Add(_Elementwise):
     rule = "ga = gy, gb = gy (summed over broadcast axes)"
     def forward(self, a, b):
-        self.shapes = a.shape, b.shape
+        self.shapes = None if a.shape == b.shape else (a.shape, b.shape)
         return a + b
 
     def backward(self, gy):
         need_a, need_b = self.needs_input_grad
-        sa, sb = self.shapes
-        if sa == sb:  # fast path: no operand was broadcast, so nothing to sum back
+        if self.shapes is None:  # fast path: no operand was broadcast, nothing to sum back
             return (gy if need_a else None), (gy if need_b else None)
+        sa, sb = self.shapes
         return (unbroadcast(gy, sa) if need_a else None,  # d(a + b)/da = 1
                 unbroadcast(gy, sb) if need_b else None)  # d(a + b)/db = 1
 
@@ -55,14 +55,14 @@ class Add(_Elementwise):
 class Sub(_Elementwise):
     rule = "ga = gy, gb = -gy (summed over broadcast axes)"
     def forward(self, a, b):
-        self.shapes = a.shape, b.shape
+        self.shapes = None if a.shape == b.shape else (a.shape, b.shape)
         return a - b
 
     def backward(self, gy):
         need_a, need_b = self.needs_input_grad
-        sa, sb = self.shapes
-        if sa == sb:  # fast path: no operand was broadcast, so nothing to sum back
+        if self.shapes is None:  # fast path: no operand was broadcast, nothing to sum back
             return (gy if need_a else None), (-gy if need_b else None)
+        sa, sb = self.shapes
         return (unbroadcast(gy, sa) if need_a else None,  # d(a - b)/da = 1
                 unbroadcast(-gy, sb) if need_b else None)  # d(a - b)/db = -1
 
