@@ -43,3 +43,12 @@ def test_the_lstm_benchmark_reports_its_targets(monkeypatch):
     rows = lstm_step.measure(rounds=1, steady_steps=6)
     assert [row.unit for row in rows] == ["ms", "ms", "MB"]
     assert rows[-1].target == "flat (< 1 MB)" and rows[-1].ok is not None
+
+
+def test_run_py_gets_the_lstm_rows_from_a_child_with_one_blas_thread():
+    # run.py loads NumPy (and its BLAS threads) before lstm_step could ask for one thread
+    rows = lstm_step.measure_in_child(rounds=1, steady_steps=6, batch=4)
+    figures = [row.figure for row in rows]
+    assert figures[0].startswith("LSTM LM step (batch 4, seq 35")
+    assert figures[1] == "LSTM LM step: tinygrad_edu vs NumPy by hand"
+    assert rows[1].ratio > 0 and rows[-1].unit == "MB" and rows[-1].ok is not None
