@@ -666,12 +666,13 @@ class Tensor:
         x.mean(axis) on a short axis). Integers give the default float."""
         return _ops.MeanAlong.apply(_floating(self), axis=axis % self.data.ndim)
 
-    def lstm_step(self, h, c, w_hh_t) -> Tensor:
-        """One LSTM step (nn.LSTM's and nn.LSTMCell's, one fused op): h' and c' stacked, shape
-        (2, ..., hidden) (`.unbind(0)` parts them), from the input's projection self (biases
-        included; last axis 4 * hidden, gates i, f, g, o), the state h, c and W_hh^T. Integer
-        inputs are taken in the default float dtype, as for exp."""
-        inputs = (t if isinstance(t, Tensor) else Tensor(t) for t in (self, h, c, w_hh_t))
+    def lstm_step(self, state, w_hh_t) -> Tensor:
+        """One LSTM step (nn.LSTM's and nn.LSTMCell's, one fused op): the next state, h' and c'
+        stacked, shape (2, ..., hidden) (`.unbind(0)` parts them), from the input's projection
+        self (biases included; last axis 4 * hidden, gates i, f, g, o), the state (h and c
+        stacked the same way: `tg.stack([h, c])`) and W_hh^T. Integer inputs are taken in the
+        default float dtype, as for exp."""
+        inputs = (t if isinstance(t, Tensor) else Tensor(t) for t in (self, state, w_hh_t))
         return _ops.LSTMStep.apply(*[_floating(t) for t in inputs])
 
     def shared_over_time(self) -> Tensor:

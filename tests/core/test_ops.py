@@ -425,9 +425,10 @@ def np_softmax(x, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def np_lstm_step(xw, h, c, w):
-    """h' and c' (stacked) of an LSTM step written out: a = xw + h w; i, f, o sigmoids, g a
-    tanh, c' = f c + i g, h' = o tanh(c')."""
+def np_lstm_step(xw, state, w):
+    """h' and c' (stacked) of an LSTM step from h and c (stacked) written out: a = xw + h w;
+    i, f, o sigmoids, g a tanh, c' = f c + i g, h' = o tanh(c')."""
+    h, c = state
     n = c.shape[-1]
     a = xw + h @ w
     sigmoid = lambda a: 1.0 / (1.0 + np.exp(-a))  # noqa: E731
@@ -631,7 +632,7 @@ OPS = [
      dict(ints=I64, mixed=F64)),
     ("Spread", only(lambda g: tg.ops.Spread.apply(g, weights=WINS, axis=1)),
      lambda g: np.stack([g * w for w in WINS], axis=1), u(3, 2), dict(ints=I64)),
-    ("LSTMStep", roads("lstm_step"), np_lstm_step, u(2, 12), u(2, 3), u(2, 3), u(3, 12),
+    ("LSTMStep", roads("lstm_step"), np_lstm_step, u(2, 12), u(2, 2, 3), u(3, 12),
      dict(ints=F32)),
     ("SharedOverTime", roads("shared_over_time"), lambda w: w, u(3, 12), dict(ints=I64)),
     ("Unbind", only(lambda a: tg.stack(a.unbind(1)[::-1], axis=1)), lambda a: a[:, ::-1],

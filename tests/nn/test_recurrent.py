@@ -2,6 +2,8 @@
 gradients against central differences (first and second order), PyTorch's interface and
 numbers where PyTorch is installed, and the messages a learner gets for wrong shapes."""
 
+import re
+
 import numpy as np
 import pytest
 from conftest import second_derivative
@@ -164,7 +166,8 @@ def test_float32_layers_stay_float32(rng):
     assert all(p.grad.dtype == np.float32 for p in lstm.parameters())
 
 
-def np_lstm_step(xw, h, c, w):
+def np_lstm_step(xw, state, w):
+    h, c = state
     n = c.shape[-1]
     a = xw + h @ w
     i, f = sigmoid(a[..., :n]), sigmoid(a[..., n:2 * n])
@@ -174,18 +177,16 @@ def np_lstm_step(xw, h, c, w):
     return np.stack(np.broadcast_arrays(h_next, c_next))
 
 
-@pytest.mark.parametrize("xw_shape, h_shape, c_shape", [
-    ((2, 12), (2, 3), (2, 3)),
-    ((12,), (2, 3), (2, 3)),  # one projection for every row of the batch
-    ((2, 12), (3,), (2, 3)),  # one state for every row
-    ((2, 12), (2, 3), (3,)),
-    ((4, 2, 12), (2, 3), (4, 1, 3)),
+@pytest.mark.parametrize("xw_shape, state_shape", [
+    ((2, 12), (2, 2, 3)),
+    ((12,), (2, 2, 3)),  # one projection for every row of the batch
+    ((2, 12), (2, 3)),  # one state for every row
+    ((4, 2, 12), (2, 4, 1, 3)),  # batch axes that broadcast
 ])
-def test_lstm_step_op_matches_numpy_and_gradchecks_twice(check_op, rng, xw_shape, h_shape,
-                                                         c_shape):
-    check_op(lambda xw, h, c, w: xw.lstm_step(h, c, w), np_lstm_step,
-             rng.standard_normal(xw_shape), rng.standard_normal(h_shape),
-             rng.standard_normal(c_shape), rng.standard_normal((3, 12)))
+def test_lstm_step_op_matches_numpy_and_gradchecks_twice(check_op, rng, xw_shape, state_shape):
+    check_op(lambda xw, state, w: xw.lstm_step(state, w), np_lstm_step,
+             rng.standard_normal(xw_shape), rng.standard_normal(state_shape),
+             rng.standard_normal((3, 12)))
 
 
 def test_the_shared_weights_own_gradient_is_the_gathered_one(rng):
@@ -194,9 +195,10 @@ def test_the_shared_weights_own_gradient_is_the_gathered_one(rng):
     w = Tensor(rng.standard_normal((3, 12)), requires_grad=True)
     w_t = w.shared_over_time()
     w_t.retain_grad()
-    h = c = Tensor(np.zeros((2, 3)))
+    state = Tensor(np.zeros((2, 2, 3)))
     for _ in range(3):
-        h, c = Tensor(rng.standard_normal((2, 12))).lstm_step(h, c, w_t).unbind(0)
+        state = Tensor(rng.standard_normal((2, 12))).lstm_step(state, w_t)
+    h = state.unbind(0)[0]
     loss = (h * h).sum()
     (captured,) = tg.grad(loss, [w_t], retain_graph=True)
     steps = tg.viz.explain_backward(loss, retain_graph=True)
@@ -209,13 +211,21 @@ def test_the_shared_weights_own_gradient_is_the_gathered_one(rng):
     np.testing.assert_allclose(shared.grad_output, expected, rtol=1e-12)
 
 
-def test_lstm_step_on_wrong_shapes_names_them():
-    h = c = Tensor(np.zeros((2, 3)))
-    with pytest.raises(ValueError, match=r"^lstm step: the input's projection \(2, 10\) needs 4 "
-                       r"times the state's last axis, the state h \(2, 3\) and c \(2, 3\) batch "
-                       r"axes that broadcast with it, and W_hh\^T \(3, 12\) the shape "
-                       r"\(hidden, 4 \* hidden\)$"):
-        Tensor(np.zeros((2, 10))).lstm_step(h, c, Tensor(np.zeros((3, 12))))
+@pytest.mark.parametrize("xw_shape, state_shape", [
+    ((2, 10), (2, 2, 3)),  # the projection's last axis is not 4 * hidden
+    ((2, 12), (3, 2, 3)),  # not h and c: three on the first axis
+    ((2, 12), (3,)),  # no first axis for h and c at all
+    ((5, 12), (2, 2, 3)),  # batch axes that do not broadcast
+])
+def test_lstm_step_on_wrong_shapes_names_them(xw_shape, state_shape):
+    xw, state = re.escape(str(xw_shape)), re.escape(str(state_shape))
+    with pytest.raises(ValueError, match=(
+            rf"^lstm step: the input's projection {xw} needs 4 times the state's last axis, "
+            rf"the state {state} h and c stacked on a first axis of 2 \(batch axes that "
+            r"broadcast with the projection's\), and W_hh\^T \(3, 12\) the shape "
+            r"\(hidden, 4 \* hidden\)$")):
+        Tensor(np.zeros(xw_shape)).lstm_step(Tensor(np.zeros(state_shape)),
+                                            Tensor(np.zeros((3, 12))))
 
 
 def test_a_weight_shared_over_time_gets_the_sum_of_every_steps_gradient(rng):
@@ -225,9 +235,10 @@ def test_a_weight_shared_over_time_gets_the_sum_of_every_steps_gradient(rng):
         tg.manual_seed(0)
         w = Tensor(rng_w.copy(), requires_grad=True)
         w_t = w.shared_over_time() if shared else w * 1.0
-        h = c = Tensor(np.zeros((2, 3)))
+        state = Tensor(np.zeros((2, 2, 3)))
         for xw in xs:
-            h, c = Tensor(xw).lstm_step(h, c, w_t).unbind(0)
+            state = Tensor(xw).lstm_step(state, w_t)
+        h, c = state.unbind(0)
         loss = (h * h).sum() + (c * Tensor(np.arange(6.0).reshape(2, 3))).sum() + (w_t ** 2).sum()
         loss.backward(retain_graph=True)
         first = w.grad.numpy().copy()

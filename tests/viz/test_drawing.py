@@ -434,8 +434,8 @@ def test_a_10000_step_rnn_is_drawn_as_its_output_its_weights_and_one_note(layer_
     drawing = viz.draw_graph(loss, model=layer)
     svg = render(drawing)  # the real renderer lays it out
 
-    assert len(svg.nodes) == viz.DEFAULT_MAX_NODES  # 499 drawn + the note, of > 50,000
-    assert drawing.nodes_drawn + drawing.nodes_left_out == graph_size(loss) > 50_000
+    assert len(svg.nodes) == viz.DEFAULT_MAX_NODES  # 499 drawn + the note, of > 40,000
+    assert drawing.nodes_drawn + drawing.nodes_left_out == graph_size(loss) > 40_000
     assert len(svg.of_class("op")) + len(svg.of_class("tensor")) == drawing.nodes_drawn
     (note,) = svg.of_class("note").values()
     (label,) = note.texts

@@ -328,7 +328,7 @@ def test_the_time_step_control_jumps_backward_through_time(browser, tmp_path):
 
     def assert_at_time_step(t):
         assert_panel_shows(read_panel(browser), steps[first[t]], count)
-        assert steps[first[t]].op == "UnbindSlice"  # h_t, cut from the gates' output
+        assert steps[first[t]].op == "LSTMStep"  # its output: h_t and c_t, stacked
         assert highlighted_ops(browser) == ops_of(t)
         assert Select(browser.find_element(By.ID, "time-step")).first_selected_option.text \
             == f"t = {t}"
@@ -354,12 +354,14 @@ def test_the_time_step_control_jumps_backward_through_time(browser, tmp_path):
     assert_at_time_step(1)
     select.select_by_visible_text("t = 3")
     assert_at_time_step(3)
-    # h_3's UnbindSlice from the Unbind of LSTMStep's output, and x_3's projection (its slice
-    # of the projections of all steps, UnbindSlice); c_3 feeds nothing here
-    assert ops_of(3) == ["LSTMStep", "Unbind", "UnbindSlice", "UnbindSlice"]
-    browser.find_element(By.ID, "next").click()  # one op on: still time step 3
+    # the step itself (the layer carries h_3 and c_3 stacked, as LSTMStep gives them), and
+    # x_3's projection (its slice of the projections of all steps, UnbindSlice)
+    assert ops_of(3) == ["LSTMStep", "UnbindSlice"]
+    # one op on: the step before (x_3's slice was cut, with all the others, before any step
+    # ran, so backward meets it after every step)
+    browser.find_element(By.ID, "next").click()
     assert browser.find_element(By.ID, "time-label").text == (
-        "this op belongs to time step 3 (highlighted)")
+        "this op belongs to time step 2 (highlighted)")
 
     browser.find_element(By.ID, "mode-forward").click()  # forward: time runs 0 ... 3
     assert [o.text for o in select.options] == ["\u2014", "t = 0", "t = 1", "t = 2", "t = 3"]

@@ -53,8 +53,9 @@ def rnn_step(xw, h, w_hh_t, b_hh, nonlinearity="tanh"):
     return a.tanh() if nonlinearity == "tanh" else a.relu()
 
 
-def lstm_step(xw, h, c, w_hh_t, b_hh):
-    """(h', c') of an LSTM: gates i, f, g, o (in that order along the last axis).
+def lstm_step(xw, state, w_hh_t, b_hh):
+    """The next state of an LSTM, h' and c' stacked as `state` is (h and c on a first axis of
+    2): gates i, f, g, o (in that order along the last axis).
 
     c' = f * c + i * g and h' = o * tanh(c'), with i, f, o sigmoids and g a tanh of
     x W_ih^T + b_ih + h W_hh^T + b_hh (Hochreiter & Schmidhuber 1997, with the forget gate of
@@ -63,7 +64,7 @@ def lstm_step(xw, h, c, w_hh_t, b_hh):
     """
     if b_hh is not None:
         xw = xw + b_hh
-    return xw.lstm_step(h, c, w_hh_t).unbind(0)  # (h', c'), stacked by the op
+    return xw.lstm_step(state, w_hh_t)
 
 
 def gru_step(xw, h, w_hh_t, b_hh):
@@ -238,7 +239,9 @@ class LSTMCell(_Cell):
         h = self._state(hx[0], x.shape[0], unbatched, "h")
         c = self._state(hx[1], x.shape[0], unbatched, "c")
         time_step = _next_time_step(hx[0])
-        h, c = lstm_step(self._projected(x), h, c, self.weight_hh.T, self.bias_hh)
+        state = lstm_step(self._projected(x), Tensor.stack([h, c]), self.weight_hh.T,
+                          self.bias_hh)
+        h, c = state.unbind(0)
         return mark_time_step((h.reshape(-1), c.reshape(-1)) if unbatched else (h, c),
                               time_step)
 
@@ -344,14 +347,27 @@ class _RNNBase(Module):
             # W_hh is used by every step: LSTM's steps leave their share of its gradient with
             # SharedOverTime, which makes it one product over all steps (ops/recurrent.py)
             w_hh_t = w_hh.T.shared_over_time() if self.kind == "LSTM" else w_hh.T
-            state = states[k]
-            outputs = []
+            state = self._carried(states[k])
+            carried = []
             for t, xw in enumerate(projected.reshape(steps, batch, w_ih.shape[0]).unbind(0)):
                 state = mark_time_step(self._step(xw, state, w_hh_t, step_b_hh), t)
-                outputs.append(state[0])
-            finals.append(state)
-            x = Tensor.stack(outputs)
+                carried.append(state)
+            finals.append(self._parted(state))
+            x = self._outputs(carried)
         return x, finals
+
+    # What goes from one time step to the next: h for RNN and GRU (LSTM overrides these).
+    def _carried(self, state):
+        """The state a step takes, from the initial state's tuple: (h,) -> h."""
+        return state[0]
+
+    def _parted(self, state):
+        """The tuple the final state is returned as: h -> (h,)."""
+        return (state,)
+
+    def _outputs(self, states):
+        """The layer's output from the states of all steps: the h's, stacked."""
+        return Tensor.stack(states)
 
     def _output(self, output, unbatched):
         if unbatched:
@@ -400,8 +416,8 @@ class RNN(_RNNBase):
                          bidirectional)
         self.nonlinearity = nonlinearity
 
-    def _step(self, xw, state, w_hh_t, b_hh):
-        return (rnn_step(xw, state[0], w_hh_t, b_hh, self.nonlinearity),)
+    def _step(self, xw, h, w_hh_t, b_hh):
+        return rnn_step(xw, h, w_hh_t, b_hh, self.nonlinearity)
 
     def forward(self, input, hx=None):  # noqa: A002
         x, unbatched = self._input(input)
@@ -433,7 +449,18 @@ class LSTM(_RNNBase):
     kind = "LSTM"
 
     def _step(self, xw, state, w_hh_t, b_hh):
-        return lstm_step(xw, state[0], state[1], w_hh_t, b_hh)
+        return lstm_step(xw, state, w_hh_t, b_hh)
+
+    # An LSTM's steps carry h and c stacked, as LSTMStep takes and gives them: parting them
+    # into h and c at every step cost three ops a step (an Unbind and its two slices)
+    def _carried(self, state):
+        return Tensor.stack(list(state))
+
+    def _parted(self, state):
+        return state.unbind(0)
+
+    def _outputs(self, states):
+        return Tensor.stack(states)[:, 0]  # (time, 2, batch, hidden) -> the h's
 
     def forward(self, input, hx=None):  # noqa: A002
         x, unbatched = self._input(input)
@@ -462,8 +489,8 @@ class GRU(_RNNBase):
 
     kind = "GRU"
 
-    def _step(self, xw, state, w_hh_t, b_hh):
-        return (gru_step(xw, state[0], w_hh_t, b_hh),)
+    def _step(self, xw, h, w_hh_t, b_hh):
+        return gru_step(xw, h, w_hh_t, b_hh)
 
     def forward(self, input, hx=None):  # noqa: A002
         x, unbatched = self._input(input)
